@@ -1,0 +1,40 @@
+# Skinterval — everything the project needs is installed by these targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+CHECK_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
+
+.PHONY: install demo test check bench clean
+
+install: $(VENV)/installed
+
+# Rebuilt whenever pyproject.toml changes.
+$(VENV)/installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: install
+	SKINTERVAL_DEMO=1 $(MANAGE) migrate --no-input
+	SKINTERVAL_DEMO=1 $(MANAGE) seed_demo
+	@echo
+	@echo "Skinterval demo: http://127.0.0.1:8000  (logins above, password: demo)"
+	SKINTERVAL_DEMO=1 $(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	scripts/test.sh
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(CHECK_ENV) $(BIN)/mypy .
+	$(BIN)/lint-imports
+	$(CHECK_ENV) $(MANAGE) makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,118 @@
+"""Every page, requested by every persona: who gets in, who is refused.
+
+The table names each URL pattern of the product (the admin is covered in
+clinics/tests/test_admin_scoping.py). A new URL without a row fails
+`test_every_url_pattern_is_in_the_matrix`, so no page ships without a scoping test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ALLOWED = 200
+NOT_FOUND = 404
+FORBIDDEN = 403
+LOGIN = "login"  # anonymous: redirected to the login page
+
+
+# url name -> (how to build its kwargs from the worlds, {persona: expected})
+MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] = {
+    "home": (
+        lambda a, b: {},
+        {"anonymous": LOGIN, "alice": 302, "bob": 302, "charlie": 302, "pat": 302},
+    ),
+    "clinics:overview": (
+        lambda a, b: {},
+        {"anonymous": LOGIN, "alice": ALLOWED, "bob": ALLOWED, "pat": FORBIDDEN},
+    ),
+    "patients:list": (
+        lambda a, b: {},
+        {"anonymous": LOGIN, "alice": ALLOWED, "bob": ALLOWED, "pat": FORBIDDEN},
+    ),
+    "patients:detail": (
+        lambda a, b: {"patient_id": a.patient.pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "patients:detail/other-clinic": (
+        lambda a, b: {"patient_id": b.patient.pk},
+        {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED, "pat": FORBIDDEN},
+    ),
+    "portal:home": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": NOT_FOUND,
+            "bob": NOT_FOUND,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
+    "accounts:login": (
+        lambda a, b: {},
+        {"anonymous": ALLOWED, "alice": 302, "pat": 302},
+    ),
+    "accounts:logout": (lambda a, b: {}, {"anonymous": 405, "alice": 405}),
+}
+
+
+def _pattern_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= _pattern_names(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}{entry.name}")
+    return names
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    covered = {key.split("/")[0] for key in MATRIX}
+    missing = _pattern_names(get_resolver()) - covered
+    assert not missing, f"URL patterns without an access test: {sorted(missing)}"
+
+
+CASES = [
+    (key, persona, expected)
+    for key, (_, expectations) in MATRIX.items()
+    for persona, expected in expectations.items()
+]
+
+
+@pytest.mark.parametrize(("key", "persona", "expected"), CASES)
+def test_access(key, persona, expected, world_a, world_b, pat, as_user, client):
+    build_kwargs, _ = MATRIX[key]
+    url = reverse(key.split("/")[0], kwargs=build_kwargs(world_a, world_b))
+    users = {
+        "alice": world_a.practitioner.user,
+        "bob": world_a.front_desk.user,
+        "charlie": world_b.practitioner.user,
+        "pat": pat,
+    }
+    browser = client if persona == "anonymous" else as_user(users[persona])
+    response = browser.get(url)
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+        return
+    assert response.status_code == expected
+    if expected in (NOT_FOUND, FORBIDDEN):
+        body = response.content.decode()
+        for world in (world_a, world_b):
+            assert world.patient.given_name not in body
+            assert world.other_patient.given_name not in body
+        if persona == "charlie":
+            assert world_a.clinic.name not in body

@@ -1,0 +1,19 @@
+"""Top-level URL map. Patient details never appear in URLs: objects are named by
+opaque ids only."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from skinterval.clinics import views as clinic_views
+
+admin.site.site_header = "Skinterval administration"
+admin.site.site_title = "Skinterval"
+
+urlpatterns = [
+    path("", clinic_views.home, name="home"),
+    path("accounts/", include("skinterval.accounts.urls")),
+    path("clinic/", include("skinterval.clinics.urls")),
+    path("patients/", include("skinterval.patients.urls")),
+    path("portal/", include("skinterval.portal.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,137 @@
+"""Personas shared by every permission test.
+
+Alice (practitioner, clinic A), Bob (front desk, A), Charlie (practitioner, clinic
+B: refused everything of A), Pat (patient of A: sees only Pat), Olivia (owner of A,
+uses the admin) and Oscar (owner of B).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from skinterval.accounts.models import User
+    from skinterval.clinics.models import (
+        Clinic,
+        Device,
+        Location,
+        Room,
+        StaffMember,
+    )
+    from skinterval.patients.models import Patient
+
+# Models are imported inside the fixtures so that the pure domain tests can run
+# without Django at all (`pytest skinterval/domain -p no:django`).
+
+
+@dataclass
+class ClinicWorld:
+    clinic: Clinic
+    location: Location
+    room: Room
+    device: Device
+    practitioner: StaffMember
+    front_desk: StaffMember
+    owner: StaffMember
+    patient: Patient
+    other_patient: Patient
+
+
+def _world(prefix: str, practitioner_name: str, front_desk_name: str) -> ClinicWorld:
+    from skinterval import testing as t
+    from skinterval.clinics.models import QualificationKind, StaffRole
+
+    clinic = t.make_clinic(name=f"Clinic {prefix}", slug=f"clinic-{prefix.lower()}")
+    location = t.make_location(clinic, name=f"{prefix} main site")
+    practitioner = t.make_staff(
+        clinic,
+        StaffRole.PRACTITIONER,
+        username=practitioner_name,
+        qualifications=(QualificationKind.PHYSICIAN, QualificationKind.MICRONEEDLING),
+    )
+    t.make_working_interval(practitioner, location)
+    return ClinicWorld(
+        clinic=clinic,
+        location=location,
+        room=t.make_room(location, name=f"{prefix} room"),
+        device=t.make_device(location, name=f"{prefix} pen"),
+        practitioner=practitioner,
+        front_desk=t.make_staff(clinic, StaffRole.FRONT_DESK, username=front_desk_name),
+        owner=t.make_staff(
+            clinic,
+            StaffRole.OWNER,
+            username=f"owner-{prefix.lower()}",
+            is_staff=True,
+        ),
+        patient=t.make_patient(
+            clinic, given_name=f"Patient{prefix}", family_name="Primary"
+        ),
+        other_patient=t.make_patient(
+            clinic, given_name=f"Patient{prefix}", family_name="Secondary"
+        ),
+    )
+
+
+@pytest.fixture
+def world_a(db) -> ClinicWorld:
+    return _world("A", "alice", "bob")
+
+
+@pytest.fixture
+def world_b(db) -> ClinicWorld:
+    return _world("B", "charlie", "bella")
+
+
+@pytest.fixture
+def pat(world_a) -> User:
+    """Pat's login, attached to clinic A's primary patient record."""
+    from skinterval import testing as t
+
+    user = t.make_user("pat")
+    world_a.patient.user = user
+    world_a.patient.save(update_fields=["user"])
+    return user
+
+
+def _client_for(user: User) -> Client:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice(world_a) -> User:
+    return world_a.practitioner.user
+
+
+@pytest.fixture
+def bob(world_a) -> User:
+    return world_a.front_desk.user
+
+
+@pytest.fixture
+def charlie(world_b) -> User:
+    return world_b.practitioner.user
+
+
+@pytest.fixture
+def olivia(world_a) -> User:
+    return world_a.owner.user
+
+
+@pytest.fixture
+def oscar(world_b) -> User:
+    return world_b.owner.user
+
+
+@pytest.fixture
+def as_user():
+    """`as_user(user)` gives a test client logged in as that user."""
+    return _client_for

@@ -1,0 +1,77 @@
+"""`manage.py seed_demo`: the contract's logins, idempotent, demo mode only."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from skinterval.clinics.models import Clinic, StaffMember, StaffRole
+from skinterval.clinics.queries import staff_member_for
+from skinterval.patients.models import Patient
+
+
+@pytest.fixture
+def seeded(db, settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo", verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "clinic_slug"),
+    [
+        ("admin", StaffRole.OWNER, "harbour"),
+        ("alice", StaffRole.PRACTITIONER, "harbour"),
+        ("bob", StaffRole.FRONT_DESK, "harbour"),
+        ("charlie", StaffRole.PRACTITIONER, "northside"),
+    ],
+)
+def test_demo_staff_logins_exist_with_password_demo(
+    seeded, username, role, clinic_slug
+):
+    user = authenticate(username=username, password="demo")
+    assert user is not None
+    member = staff_member_for(user)
+    assert member is not None
+    assert member.role == role
+    assert member.clinic.slug == clinic_slug
+
+
+def test_pat_is_a_patient_of_the_first_clinic(seeded):
+    user = authenticate(username="pat", password="demo")
+    assert user is not None
+    assert Patient.objects.get(user=user).clinic.slug == "harbour"
+
+
+def test_the_demo_clinic_is_believable(seeded):
+    harbour = Clinic.objects.get(slug="harbour")
+    assert harbour.location_set.count() == 2
+    practitioners = StaffMember.objects.filter(
+        clinic=harbour, role=StaffRole.PRACTITIONER
+    )
+    assert practitioners.count() == 3
+    assert all(p.working_intervals.exists() for p in practitioners)
+    assert harbour.device_set.count() == 2
+    assert harbour.room_set.count() >= 2
+    assert 38 <= Patient.objects.filter(clinic=harbour).count() <= 45
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    counts = (
+        Clinic.objects.count(),
+        StaffMember.objects.count(),
+        Patient.objects.count(),
+    )
+    call_command("seed_demo", verbosity=0)
+    assert counts == (
+        Clinic.objects.count(),
+        StaffMember.objects.count(),
+        Patient.objects.count(),
+    )
+
+
+def test_seed_refuses_outside_demo_mode(db, settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="SKINTERVAL_DEMO=1"):
+        call_command("seed_demo")
+    assert not Clinic.objects.exists()

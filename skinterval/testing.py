@@ -1,0 +1,118 @@
+"""Builders for tests: `make_<thing>(**overrides)` with sensible defaults.
+
+Used by the root conftest's personas and by app tests. Tests only; the product
+never imports this module.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from skinterval.accounts.models import User
+from skinterval.clinics.models import (
+    Clinic,
+    Device,
+    Location,
+    Qualification,
+    QualificationKind,
+    Room,
+    StaffMember,
+    StaffRole,
+    WorkingInterval,
+)
+from skinterval.patients.models import Patient
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
+_seq = itertools.count(1)
+
+
+def make_user(username: str | None = None, **fields: Any) -> User:
+    user = get_user_model().objects.create_user(
+        username=username or f"user{next(_seq)}", password=PASSWORD, **fields
+    )
+    return user
+
+
+def make_clinic(**fields: Any) -> Clinic:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "name": f"Clinic {n}",
+        "slug": f"clinic-{n}",
+        "timezone": "Europe/London",
+        "country": "GB",
+    }
+    values.update(fields)
+    return Clinic.objects.create(**values)
+
+
+def make_location(clinic: Clinic, **fields: Any) -> Location:
+    return Location.objects.create(
+        clinic=clinic, **{"name": f"Site {next(_seq)}", **fields}
+    )
+
+
+def make_room(location: Location, **fields: Any) -> Room:
+    return Room.objects.create(
+        clinic=location.clinic,
+        location=location,
+        **{"name": f"Room {next(_seq)}", **fields},
+    )
+
+
+def make_device(location: Location, **fields: Any) -> Device:
+    values: dict[str, Any] = {
+        "name": f"Pen {next(_seq)}",
+        "max_depth_mm": Decimal("1.5"),
+    }
+    values.update(fields)
+    return Device.objects.create(clinic=location.clinic, location=location, **values)
+
+
+def make_staff(
+    clinic: Clinic,
+    role: StaffRole = StaffRole.PRACTITIONER,
+    *,
+    username: str | None = None,
+    qualifications: tuple[QualificationKind, ...] = (),
+    **user_fields: Any,
+) -> StaffMember:
+    user = make_user(username, **user_fields)
+    member = StaffMember.objects.create(
+        clinic=clinic, user=user, role=role, display_name=user.username.title()
+    )
+    for kind in qualifications:
+        Qualification.objects.create(clinic=clinic, staff_member=member, kind=kind)
+    return member
+
+
+def make_working_interval(
+    member: StaffMember, location: Location, **fields: Any
+) -> WorkingInterval:
+    values: dict[str, Any] = {
+        "weekday": 0,
+        "start_time": time(9),
+        "end_time": time(17),
+        "effective_from_on": date(2026, 1, 1),
+    }
+    values.update(fields)
+    return WorkingInterval.objects.create(
+        clinic=member.clinic, staff_member=member, location=location, **values
+    )
+
+
+def make_patient(clinic: Clinic, *, user: User | None = None, **fields: Any) -> Patient:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "chart_number": f"CH-{n:05d}",
+        "given_name": f"Given{n}",
+        "family_name": f"Family{n}",
+        "born_on": date(1990, 1, 1),
+        "fitzpatrick": 3,
+    }
+    values.update(fields)
+    return Patient.objects.create(clinic=clinic, user=user, **values)
