@@ -148,6 +148,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "skinterval" / "static"]
 
 LOGGING = {
     "version": 1,

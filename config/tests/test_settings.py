@@ -124,3 +124,9 @@ def test_integer_settings_are_validated(tmp_path, raw, message):
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_stylesheet_is_found_by_staticfiles():
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("skinterval/app.css") is not None
