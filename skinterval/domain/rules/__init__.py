@@ -1,0 +1,1 @@
+"""Versioned clinical rules data (``default.toml``); see ``domain.ruleset``."""

@@ -1,0 +1,1 @@
+"""Verbatim copies of the contract schemas (shared/contracts) used to validate I/O."""
