@@ -351,3 +351,63 @@ def _rank(
             same_practitioner=same,
         ),
     )
+
+
+def _covers(spans: Sequence[FreeTime], start: int, end: int) -> str | None:
+    """The location of a raw working span holding [start, end), ignoring busy."""
+    return _Free(
+        "", ((to_minutes(f.start), to_minutes(f.end), f.location_id) for f in spans)
+    ).location_covering(start, end)
+
+
+def check_slot(
+    request: SlotRequest,
+    *,
+    zone: ZoneInfo,
+    start: datetime,
+    practitioner: Resource,
+    room: Resource | None,
+    device: Resource | None,
+    patient_busy: Sequence[Interval] = (),
+) -> list[str]:
+    """Why one specific booking cannot happen, as problem codes; [] when it can.
+
+    The same rules as `find_slots`, for a time someone picked by hand. Codes:
+    `in_the_past`, `outside_window`, `practitioner_not_working`,
+    `practitioner_busy`, `room_unavailable`, `room_elsewhere`, `room_busy`,
+    `device_unavailable`, `device_elsewhere`, `device_busy`,
+    `patient_busy`. Conflicts with other bookings end in `_busy`.
+    """
+    problems: list[str] = []
+    begin = to_minutes(start)
+    block = (
+        begin - request.buffer_before_min,
+        begin + request.duration_min + request.buffer_after_min,
+    )
+    if request.not_before is not None and start < request.not_before:
+        problems.append("in_the_past")
+    day = wallclock.local_date(start, zone)
+    if not request.earliest_on <= day <= request.latest_on:
+        problems.append("outside_window")
+    location = _covers(practitioner.free, *block)
+    if location is None:
+        problems.append("practitioner_not_working")
+    elif _free(practitioner).location_covering(*block) is None:
+        problems.append("practitioner_busy")
+    for kind, resource in (("room", room), ("device", device)):
+        if resource is None:
+            continue
+        covered_at = _covers(resource.free, *block)
+        if covered_at is None:
+            problems.append(f"{kind}_unavailable")
+        elif location is not None and covered_at != location:
+            problems.append(f"{kind}_elsewhere")
+        elif _free(resource).location_covering(*block) is None:
+            problems.append(f"{kind}_busy")
+    visit = (begin, begin + request.duration_min)
+    if any(
+        to_minutes(b.start) < visit[1] and visit[0] < to_minutes(b.end)
+        for b in patient_busy
+    ):
+        problems.append("patient_busy")
+    return problems

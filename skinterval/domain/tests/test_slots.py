@@ -326,3 +326,82 @@ def test_every_slot_found_is_feasible_and_none_is_missed(
     expected = _brute_force(req, pracs, rooms, _blocks(patient, MONDAY))
     assert {(s.start, s.practitioner_id) for s in found} == set(expected)
     assert found == sorted(found)
+
+
+# --- check_slot: one hand-picked time ------------------------------------------
+
+
+def _check(start, *, prac=None, room=None, device=None, patient_busy=(), **kw):
+    from skinterval.domain.slots import check_slot
+
+    return check_slot(
+        request(**kw),
+        zone=LONDON,
+        start=start,
+        practitioner=prac or Resource("p1", working([MONDAY])),
+        room=room if room is not None else Resource("r1", working([MONDAY], 0, 23)),
+        device=device,
+        patient_busy=patient_busy,
+    )
+
+
+def test_a_free_time_has_no_problems():
+    assert _check(at(MONDAY, 10)) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "start", "code"),
+    [
+        ({}, at(MONDAY, 16, 30), "practitioner_not_working"),
+        (
+            {
+                "prac": Resource(
+                    "p1", working([MONDAY]), (Interval(at(MONDAY, 10), at(MONDAY, 11)),)
+                )
+            },
+            at(MONDAY, 10, 30),
+            "practitioner_busy",
+        ),
+        (
+            {
+                "room": Resource(
+                    "r1",
+                    working([MONDAY], 0, 23),
+                    (Interval(at(MONDAY, 9), at(MONDAY, 12)),),
+                )
+            },
+            at(MONDAY, 10),
+            "room_busy",
+        ),
+        (
+            {"room": Resource("r2", working([MONDAY], 0, 23, location="L2"))},
+            at(MONDAY, 10),
+            "room_elsewhere",
+        ),
+        (
+            {"room": Resource("r3", working([MONDAY], 12, 13))},
+            at(MONDAY, 10),
+            "room_unavailable",
+        ),
+        (
+            {
+                "device": Resource(
+                    "d1",
+                    working([MONDAY], 0, 23),
+                    (Interval(at(MONDAY, 10), at(MONDAY, 10, 15)),),
+                )
+            },
+            at(MONDAY, 10),
+            "device_busy",
+        ),
+        (
+            {"patient_busy": (Interval(at(MONDAY, 10, 30), at(MONDAY, 12)),)},
+            at(MONDAY, 10),
+            "patient_busy",
+        ),
+        ({"not_before": at(MONDAY, 11)}, at(MONDAY, 10), "in_the_past"),
+        ({}, at(MONDAY + timedelta(days=1), 10), "outside_window"),
+    ],
+)
+def test_each_problem_is_named(kwargs, start, code):
+    assert code in _check(start, **kwargs)
