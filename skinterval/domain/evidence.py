@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from skinterval.domain.errors import RulesError
@@ -36,8 +37,10 @@ def is_policy(evidence_id: str) -> bool:
     return evidence_id.startswith(POLICY_PREFIX)
 
 
+@cache
 def id_sort_key(evidence_id: str) -> tuple[int, int, str]:
-    """Sources first in numeric order (S2 before S10), then policies by name."""
+    """Sources first in numeric order (S2 before S10), then policies by name.
+    Cached: the set of ids is small and sorting them is the planner's hot path."""
     match = _S_NUMBER.match(evidence_id)
     if match:
         return (0, int(match.group(1)), "")

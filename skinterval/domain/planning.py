@@ -10,6 +10,7 @@ evidence ids, resolved into citations at the end.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from skinterval.domain.assessment import Assessment, Scar, sorted_areas
 from skinterval.domain.evidence import sort_ids
@@ -303,6 +304,7 @@ def plan_adjuncts(
     )
 
 
+@lru_cache(maxsize=64)
 def aftercare_items(cr: ClinicRules) -> tuple[AftercareItem, ...]:
     return tuple(
         AftercareItem(r.from_day, r.to_day, r.advice, r.basis, sort_ids(r.evidence))
@@ -310,6 +312,7 @@ def aftercare_items(cr: ClinicRules) -> tuple[AftercareItem, ...]:
     )
 
 
+@lru_cache(maxsize=64)
 def follow_up_visits(cr: ClinicRules) -> tuple[FollowUp, ...]:
     """Review visits (evidence: judge at >= 3 months); maintenance only if opted in."""
     rows = [
