@@ -98,3 +98,16 @@ def test_inconsistent_rules_are_refused():
     data["zones"]["cheeks"]["evidence"] = ["S999"]
     with pytest.raises(RulesError, match="S999"):
         build_rules(data)
+
+
+def test_clinical_rules_doc_names_every_finding_and_setting():
+    doc = Path(__file__).resolve().parents[3] / "docs" / "clinical-rules.md"
+    if not doc.exists():
+        pytest.skip("docs not present in this installation")
+    text = doc.read_text()
+    rules = load_rules()
+    assert rules.rules_version in text
+    for finding in rules.findings.values():
+        assert f"`{finding.code}`" in text
+    for name in rules.settings:
+        assert f"`{name}`" in text
