@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from skinterval.cli import build_parser, run_plan
 from skinterval.domain.assessment import load_schema
 from skinterval.domain.tests.factories import data
 
@@ -256,3 +258,18 @@ def test_cli_does_not_import_django():
         check=True,
     )
     assert result.stdout.strip() == "False"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stdout", "starts"), [(_Terminal(), "Decision:"), (io.StringIO(), "{")]
+)
+def test_format_defaults_to_text_on_a_terminal_and_json_otherwise(stdout, starts):
+    args = build_parser().parse_args(["plan", "-"])
+    code = run_plan(args, stdout, io.StringIO(json.dumps(data())))
+    assert code == 0
+    assert stdout.getvalue().startswith(starts)
