@@ -135,3 +135,23 @@ def oscar(world_b) -> User:
 def as_user():
     """`as_user(user)` gives a test client logged in as that user."""
     return _client_for
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres_only` need PostgreSQL itself (exclusion constraints,
+    real parallel connections). `make test` runs them in its PostgreSQL pass and
+    deselects them from the SQLite pass; run by hand on SQLite they are skipped."""
+    from django.conf import settings
+
+    if not settings.configured:  # pure domain run: no Django, no database tests
+        return
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL; runs in make test's PostgreSQL pass"
+    )
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "skinterval.accounts",
     "skinterval.clinics",
     "skinterval.patients",
+    "skinterval.plans",
+    "skinterval.appointments",
     "skinterval.portal",
     "skinterval.demo",
 ]

@@ -7,11 +7,13 @@ from django.http import HttpRequest
 from skinterval.clinics.admin_scoping import ClinicScopedAdmin, owner_clinic_id
 from skinterval.clinics.models import (
     Clinic,
+    Closure,
     Device,
     Location,
     Qualification,
     Room,
     StaffMember,
+    TimeOff,
     WorkingInterval,
 )
 
@@ -94,6 +96,16 @@ class StaffMemberAdmin(ClinicScopedAdmin):
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(ClinicScopedAdmin):
+    list_display = ["staff_member", "starts_on", "ends_on", "reason"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(ClinicScopedAdmin):
+    list_display = ["location", "starts_on", "ends_on", "reason"]
 
 
 def _clinic_users(clinic_id: int) -> QuerySet[Any]:

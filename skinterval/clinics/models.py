@@ -34,6 +34,15 @@ class Clinic(models.Model):
         help_text=_("IANA name, for example Europe/London."),
     )
     country = CountryField(verbose_name=_("country"))
+    holiday_subdivision = models.CharField(
+        _("region for public holidays"),
+        max_length=10,
+        blank=True,
+        help_text=_("Optional, for example ENG or NY; empty means national holidays."),
+    )
+    closed_on_public_holidays = models.BooleanField(
+        _("closed on public holidays"), default=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -290,3 +299,69 @@ class WorkingInterval(ClinicOwned):
             staff_member=getattr(self, "staff_member", None),
             location=getattr(self, "location", None),
         )
+
+
+class TimeOff(ClinicOwned):
+    """Whole local days a staff member is away (leave, training), both ends included."""
+
+    staff_member = models.ForeignKey(
+        StaffMember,
+        on_delete=models.CASCADE,
+        related_name="time_off",
+        verbose_name=_("staff member"),
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="time_off_range_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_member}: {self.starts_on} – {self.ends_on}"
+
+    def clean(self) -> None:
+        self.check_same_clinic(staff_member=getattr(self, "staff_member", None))
+
+
+class Closure(ClinicOwned):
+    """Whole local days a location (or, with no location, the whole clinic) is shut."""
+
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("location"),
+        help_text=_("Empty closes every location."),
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="closure_range_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.location or _('All locations')}: {self.starts_on} – {self.ends_on}"
+        )
+
+    def clean(self) -> None:
+        self.check_same_clinic(location=getattr(self, "location", None))

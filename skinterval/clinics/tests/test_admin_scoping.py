@@ -16,7 +16,65 @@ SCOPED = [
     ("clinics_device", "device"),
     ("clinics_staffmember", "practitioner"),
     ("patients_patient", "patient"),
+    ("clinics_timeoff", "time_off"),
+    ("clinics_closure", "closure"),
+    ("appointments_servicetype", "service_type"),
+    ("appointments_appointment", "appointment"),
+    ("plans_plan", "plan"),
 ]
+READ_ONLY = {"appointments_appointment", "plans_plan"}
+
+
+@pytest.fixture(autouse=True)
+def _more_rows(world_a, world_b):
+    """One row of every admin-managed kind in each clinic."""
+    from datetime import date, timedelta
+
+    from skinterval.appointments.models import Appointment, ServiceType
+    from skinterval.clinics.models import Closure, TimeOff
+    from skinterval.plans.models import Plan
+
+    for w in (world_a, world_b):
+        w.time_off = TimeOff.objects.create(
+            clinic=w.clinic,
+            staff_member=w.practitioner,
+            starts_on=date(2027, 2, 1),
+            ends_on=date(2027, 2, 2),
+        )
+        w.closure = Closure.objects.create(
+            clinic=w.clinic, starts_on=date(2027, 3, 1), ends_on=date(2027, 3, 1)
+        )
+        w.service_type = ServiceType.objects.create(
+            clinic=w.clinic, kind="consultation", name="Consultation", duration_min=30
+        )
+        starts = w.clinic.created_at + timedelta(days=30)
+        w.appointment = Appointment.objects.create(
+            clinic=w.clinic,
+            patient=w.patient,
+            service_type=w.service_type,
+            practitioner=w.practitioner,
+            location=w.location,
+            room=w.room,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=30),
+            blocked_from_at=starts,
+            blocked_until_at=starts + timedelta(minutes=30),
+        )
+        w.plan = Plan.objects.create(
+            clinic=w.clinic,
+            patient=w.patient,
+            version=1,
+            assessed_on=date(2027, 1, 4),
+            assessment={},
+            plan={},
+            rules_version="test",
+            decision="proceed",
+            requires_physician_review=False,
+            interval_min_days=28,
+            interval_target_days=28,
+            interval_max_days=42,
+            created_by=w.practitioner,
+        )
 
 
 def _change_url(prefix: str, obj) -> str:
@@ -40,6 +98,15 @@ def test_owner_cannot_open_another_clinics_row(prefix, attr, world_a, world_b, a
     assert response["Location"] == reverse("admin:index")
     own = client.get(_change_url(prefix, getattr(world_a, attr)))
     assert own.status_code == 200
+
+
+@pytest.mark.parametrize("prefix", sorted(READ_ONLY))
+def test_appointments_and_plans_are_read_only_in_the_admin(prefix, world_a, as_user):
+    client = as_user(world_a.owner.user)
+    assert client.get(reverse(f"admin:{prefix}_add")).status_code == 403
+    page = client.get(_change_url(prefix, getattr(world_a, dict(SCOPED)[prefix])))
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
 
 
 @pytest.mark.parametrize(("prefix", "attr"), SCOPED)

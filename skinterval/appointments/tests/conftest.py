@@ -1,0 +1,55 @@
+"""A bookable clinic A: rota on every weekday, a micro-needling service and an
+approved plan for clinic A's patient."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from skinterval import testing as t
+from skinterval.appointments.models import ServiceKind, ServiceType
+from skinterval.clinics.models import QualificationKind
+from skinterval.domain import wallclock
+from skinterval.plans.services import approve_plan, create_plan
+
+NOW = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # a Monday morning, before opening
+ASSESSMENT = {
+    "assessed_on": "2027-01-04",
+    "patient": {"birth_date": "1990-05-01", "fitzpatrick": 2},
+    "scars": [{"area": "cheeks", "kind": "rolling", "grade": 3}],
+}
+
+
+def local(day: date, hh: int, mm: int = 0) -> datetime:
+    return wallclock.to_utc(day, time(hh, mm), ZoneInfo("Europe/London"))
+
+
+@pytest.fixture
+def bookable(world_a):
+    for weekday in range(1, 5):  # conftest gives Monday; add Tuesday–Friday
+        t.make_working_interval(world_a.practitioner, world_a.location, weekday=weekday)
+    world_a.service = ServiceType.objects.create(
+        clinic=world_a.clinic,
+        kind=ServiceKind.MICRONEEDLING,
+        name="Micro-needling",
+        duration_min=60,
+        buffer_after_min=15,
+        needs_room=True,
+        needs_device=True,
+        required_qualification=QualificationKind.MICRONEEDLING,
+    )
+    world_a.second_room = t.make_room(world_a.location, name="A room 2")
+    world_a.second_device = t.make_device(world_a.location, name="A pen 2")
+    return world_a
+
+
+@pytest.fixture
+def approved_plan(bookable):
+    plan = create_plan(
+        patient=bookable.patient,
+        assessment=ASSESSMENT,
+        created_by=bookable.practitioner,
+    )
+    return approve_plan(plan=plan, approved_by=bookable.practitioner, now=NOW)

@@ -1,0 +1,122 @@
+"""Series plans as approved by a practitioner, and the sessions they schedule.
+
+The engine's input (the assessment) and output (the plan, in the contract's JSON
+form) are stored whole, so a plan can always be shown exactly as it was approved.
+Each re-plan is a new version; earlier versions are kept, marked superseded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from skinterval.clinics.models import ClinicOwned, StaffMember
+from skinterval.patients.models import Patient
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    SUPERSEDED = "superseded", _("Superseded by a newer version")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Plan(ClinicOwned):
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        verbose_name=_("patient"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    assessment = models.JSONField(_("assessment (engine input)"))
+    plan = models.JSONField(_("plan (engine output)"))
+    rules_version = models.CharField(_("rules version"), max_length=40)
+    decision = models.CharField(_("decision"), max_length=10)
+    requires_physician_review = models.BooleanField(_("needs physician review"))
+    interval_min_days = models.PositiveSmallIntegerField(_("minimum interval (days)"))
+    interval_target_days = models.PositiveSmallIntegerField(_("target interval (days)"))
+    interval_max_days = models.PositiveSmallIntegerField(_("maximum interval (days)"))
+    created_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["patient", "-version"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "version"], name="plan_version_unique_per_patient"
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="approved"),
+                name="plan_one_approved_per_patient",
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_min_days__lte=models.F("interval_target_days"))
+                & Q(interval_target_days__lte=models.F("interval_max_days")),
+                name="plan_interval_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan v{self.version} ({self.get_status_display()})"
+
+
+class PlanSession(ClinicOwned):
+    """One planned session and its current window of local dates.
+
+    The window starts as the engine planned it and re-flows from the real date of
+    the session before it once that one is booked, moved or done.
+    """
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("plan")
+    )
+    number = models.PositiveSmallIntegerField(_("session number"))
+    earliest_on = models.DateField(_("earliest"))
+    target_on = models.DateField(_("target"))
+    latest_on = models.DateField(_("latest"))
+
+    class Meta:
+        ordering = ["plan", "number"]
+        verbose_name = _("planned session")
+        verbose_name_plural = _("planned sessions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number"], name="plan_session_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(earliest_on__lte=models.F("target_on"))
+                & Q(target_on__lte=models.F("latest_on")),
+                name="plan_session_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.number}"
+
+    def window_contains(self, day: date) -> bool:
+        return self.earliest_on <= day <= self.latest_on
