@@ -1,0 +1,805 @@
+"""Clinic-wide calendar optimizer on OR-Tools CP-SAT (the only module importing it).
+
+`optimize_schedule(instance, ...)` places many pending series sessions at once.
+Pure: no Django, no clock beyond measuring its own run, no I/O; frozen dataclasses
+in and out, progress through a callback.
+
+The model (docs/decisions/0003-optimizer-model.md):
+- time is counted in local naive minutes (see `optimizer_calendar`), starts on the
+  instance's grid;
+- a session picks one eligible practitioner, one room and, when it needs one, one
+  device: an optional interval per choice, sharing the session's start, each in
+  its resource's NoOverlap together with the booked appointments; working hours
+  are the start domains allowed under each choice;
+- its local day lies in its window and `interval_days` after the previous
+  session's day; a session may only be placed when the previous one is;
+- placement comes first (lexicographically: maximise placed sessions, then fix
+  that count), then the cost of `optimizer_model.Cost` is minimised.
+
+Small instances get that model whole ("monolithic"). Large ones are decomposed:
+a day-level model chooses each session's day and practitioner under per-day
+capacities that relax the real constraints (so its bound is a true bound), then
+each day is time-tabled with the interval model, and a session that does not fit
+is placed first-fit within its chained window or left unscheduled with its tail.
+The greedy first-fit schedule is the warm start and the fallback: the answer is
+never worse than it (more sessions placed, or as many at lower cost).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ortools.sat.python import cp_model
+
+from skinterval.domain.optimizer_calendar import (
+    DAY_MIN,
+    Calendar,
+    Prepared,
+    SessionSpec,
+    Span,
+    merge,
+    prepare,
+)
+from skinterval.domain.optimizer_greedy import (
+    Occupancy,
+    Placement,
+    build_solution,
+    first_fit,
+    greedy_placements,
+    greedy_schedule,
+    window,
+)
+from skinterval.domain.optimizer_model import (
+    WEIGHT_DAY_FROM_TARGET,
+    WEIGHT_MOVE,
+    WEIGHT_PRACTITIONER_CHANGE,
+    Progress,
+    ScheduleInstance,
+    ScheduleSolution,
+    solution_cost,
+)
+
+Method = Literal["cp-sat", "greedy"]
+Strategy = Literal["auto", "monolithic", "decomposed"]
+ProgressCallback = Callable[[Progress], None]
+Key = tuple[str, int]
+# ortools' LinearExprT also admits numpy scalars, whose arithmetic overloads mypy
+# cannot combine with LinearExpr; model expressions are therefore typed loosely.
+Expr = Any
+
+# Above this many (session, day, practitioner, room) choices the whole interval
+# model is too slow to prove anything in a minute; the day-level model takes over.
+MONOLITHIC_LIMIT = 20_000
+
+
+def schedule(
+    instance: ScheduleInstance,
+    *,
+    method: Method = "cp-sat",
+    time_limit_s: float = 60.0,
+    workers: int = 1,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+) -> ScheduleSolution:
+    """What `skinterval optimize` runs: CP-SAT, or the greedy baseline."""
+    if method == "greedy":
+        return greedy_schedule(instance)
+    return optimize_schedule(
+        instance,
+        time_limit_s=time_limit_s,
+        workers=workers,
+        seed=seed,
+        progress=progress,
+    )
+
+
+@dataclass
+class _Run:
+    """Clock, limits and progress reporting shared by every solve of one run."""
+
+    time_limit_s: float
+    workers: int
+    seed: int
+    progress: ProgressCallback | None
+    started: float = field(default_factory=time.perf_counter)
+    first_feasible_s: float | None = None
+    first_solver_solution_s: float | None = None
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def remaining(self) -> float:
+        return max(0.0, self.time_limit_s - self.elapsed())
+
+    def report(self, objective: float | None, bound: float | None, phase: str) -> None:
+        if self.progress is not None:
+            self.progress(Progress(round(self.elapsed(), 3), objective, bound, phase))
+
+    def solver(self, limit_s: float) -> cp_model.CpSolver:
+        """One worker runs on CP-SAT's deterministic clock, so a fixed seed gives
+        the same answer on a fast or a busy machine; more workers use wall time."""
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = max(1, self.workers)
+        params.random_seed = self.seed
+        limit = max(0.05, limit_s)
+        if self.workers <= 1:
+            params.max_deterministic_time = limit
+            params.max_time_in_seconds = max(10.0, 4 * limit)
+        else:
+            params.max_time_in_seconds = limit
+        return solver
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, run: _Run, phase: str) -> None:
+        super().__init__()
+        self.run = run
+        self.phase = phase
+
+    def on_solution_callback(self) -> None:
+        if self.run.first_solver_solution_s is None:
+            self.run.first_solver_solution_s = self.run.elapsed()
+        self.run.report(self.objective_value, self.best_objective_bound, self.phase)
+
+
+def _solve(
+    run: _Run, model: cp_model.CpModel, limit_s: float, phase: str
+) -> tuple[cp_model.CpSolver, Any]:
+    solver = run.solver(limit_s)
+    status = solver.solve(model, _Reporter(run, phase))
+    return solver, status
+
+
+# --------------------------------------------------------------------------- shared
+
+
+@dataclass
+class _SessionVars:
+    """What the chain and objective need from either model, for one session."""
+
+    spec: SessionSpec
+    present: cp_model.IntVar
+    day: Expr
+    preferred: Expr | None
+    keep: Expr | None
+
+
+def _chain_and_cost(
+    model: cp_model.CpModel,
+    chains: Sequence[Sequence[_SessionVars]],
+    *,
+    chain: bool,
+) -> tuple[Expr, Expr]:
+    """Chain constraints; returns (number placed, cost expression)."""
+    placed: list[cp_model.IntVar] = []
+    cost: list[Expr] = []
+    for row in chains:
+        for k, v in enumerate(row):
+            s = v.spec
+            iv = s.series.interval_days
+            placed.append(v.present)
+            if chain and k:
+                prev = row[k - 1]
+                model.add_implication(v.present, prev.present)
+                gap = v.day - prev.day
+                model.add(gap >= iv.min_days).only_enforce_if(v.present)
+                model.add(gap <= iv.max_days).only_enforce_if(v.present)
+                deviation = gap - iv.target_days
+            elif s.first_target_day is not None:
+                deviation = v.day - s.first_target_day
+            else:
+                deviation = None
+            if deviation is not None:
+                span = s.days[-1] - s.days[0] + iv.max_days + 1
+                dist = model.new_int_var(0, span, f"dist_{s.key}")
+                model.add(dist >= deviation).only_enforce_if(v.present)
+                model.add(dist >= -deviation).only_enforce_if(v.present)
+                cost.append(WEIGHT_DAY_FROM_TARGET * dist)
+            preferred = s.series.preferred_practitioner
+            if preferred is not None:
+                kept = 0 if v.preferred is None else v.preferred
+                cost.append(WEIGHT_PRACTITIONER_CHANGE * (v.present - kept))
+            if s.session.current is not None:
+                kept = 0 if v.keep is None else v.keep
+                cost.append(WEIGHT_MOVE * (1 - kept))
+    return sum(placed), sum(cost)
+
+
+def _current_start(cal: Calendar, spec: SessionSpec) -> int | None:
+    """Today's booking start as a grid-aligned naive minute, if it can be kept."""
+    cur = spec.session.current
+    if cur is None or cur.practitioner not in spec.practitioner_days:
+        return None
+    start = cal.minute_of(cur.start_at)
+    if start % cal.grid_min or cal.instant(start) != cur.start_at:
+        return None
+    if start // DAY_MIN not in spec.practitioner_days[cur.practitioner]:
+        return None
+    return start
+
+
+# ------------------------------------------------------------------- interval model
+
+
+@dataclass
+class _IntervalModel:
+    model: cp_model.CpModel
+    vars: list[list[_SessionVars]]
+    grid: dict[Key, cp_model.IntVar]
+    practitioner: dict[Key, dict[str, cp_model.IntVar]]
+    room: dict[Key, dict[str, cp_model.IntVar]]
+    device: dict[Key, dict[str, cp_model.IntVar]]
+    placed: Expr
+    cost: Expr
+
+
+def _domain(ranges: list[Span]) -> cp_model.Domain:
+    return cp_model.Domain.from_intervals([[lo, hi] for lo, hi in merge(ranges)])
+
+
+def _interval_model(
+    instance: ScheduleInstance,
+    cal: Calendar,
+    chains: Sequence[Sequence[SessionSpec]],
+    *,
+    chain: bool,
+    extra_busy: Mapping[str, Sequence[Span]] | None = None,
+) -> _IntervalModel:
+    """The issue's model: per session optional intervals per eligible practitioner,
+    room and device sharing one start; NoOverlap per resource with bookings."""
+    model = cp_model.CpModel()
+    g = cal.grid_min
+    intervals: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    rows: list[list[_SessionVars]] = []
+    grid_vars: dict[Key, cp_model.IntVar] = {}
+    p_lits: dict[Key, dict[str, cp_model.IntVar]] = {}
+    r_lits: dict[Key, dict[str, cp_model.IntVar]] = {}
+    d_lits: dict[Key, dict[str, cp_model.IntVar]] = {}
+    used_days: set[int] = set()
+    for specs in chains:
+        row = []
+        for spec in specs:
+            s = spec.series
+            dur, buf = s.duration_min, s.buffer_min
+            name = f"{s.id}#{spec.session.number}"
+            by_practitioner = {
+                pid: [r for d in days for r in cal.starts(d, pid, None, dur, buf)]
+                for pid, days in sorted(spec.practitioner_days.items())
+            }
+            every = [r for ranges in by_practitioner.values() for r in ranges]
+            used_days.update(spec.days)
+            present = model.new_bool_var(f"present_{name}")
+            start_g = model.new_int_var_from_domain(_domain(every), f"g_{name}")
+            grid_vars[spec.key] = start_g
+            day = model.new_int_var(spec.days[0], spec.days[-1], f"day_{name}")
+            model.add(DAY_MIN * day <= g * start_g)
+            model.add(g * start_g <= DAY_MIN * day + DAY_MIN - 1)
+            size = dur + buf
+
+            def optional(lit: cp_model.IntVar, key: str, label: str) -> None:
+                intervals[key].append(
+                    model.new_optional_interval_var(
+                        g * start_g,  # noqa: B023 - used while building only
+                        size,  # noqa: B023
+                        g * start_g + size,  # noqa: B023
+                        lit,
+                        label,
+                    )
+                )
+
+            p_lits[spec.key] = {}
+            for pid, ranges in by_practitioner.items():
+                lit = model.new_bool_var(f"p_{name}_{pid}")
+                model.add_linear_expression_in_domain(
+                    start_g, _domain(ranges)
+                ).only_enforce_if(lit)
+                optional(lit, f"p:{pid}", f"{name}@{pid}")
+                p_lits[spec.key][pid] = lit
+            model.add(sum(p_lits[spec.key].values()) == present)
+            r_lits[spec.key] = {}
+            for room in instance.rooms:
+                room_days = cal.room_spans[room.id]
+                lit = model.new_bool_var(f"r_{name}_{room.id}")
+                if room_days is not None:
+                    ranges = [
+                        r
+                        for d in spec.days
+                        for r in cal.grid_ranges(room_days[d], dur, buf)
+                    ]
+                    if not ranges:
+                        model.add(lit == 0)
+                        continue
+                    model.add_linear_expression_in_domain(
+                        start_g, _domain(ranges)
+                    ).only_enforce_if(lit)
+                optional(lit, f"r:{room.id}", f"{name}@{room.id}")
+                r_lits[spec.key][room.id] = lit
+            model.add(sum(r_lits[spec.key].values()) == present)
+            d_lits[spec.key] = {}
+            if s.needs_device:
+                for device in instance.devices:
+                    lit = model.new_bool_var(f"d_{name}_{device.id}")
+                    optional(lit, f"d:{device.id}", f"{name}@{device.id}")
+                    d_lits[spec.key][device.id] = lit
+                model.add(sum(d_lits[spec.key].values()) == present)
+            keep = None
+            cur = spec.session.current
+            start = _current_start(cal, spec)
+            if cur is not None and start is not None and cur.room in r_lits[spec.key]:
+                keep = model.new_bool_var(f"keep_{name}")
+                model.add_implication(keep, p_lits[spec.key][cur.practitioner])
+                model.add_implication(keep, r_lits[spec.key][cur.room])
+                model.add(start_g == start // g).only_enforce_if(keep)
+            preferred = p_lits[spec.key].get(s.preferred_practitioner or "")
+            row.append(_SessionVars(spec, present, day, preferred, keep))
+        rows.append(row)
+    lo_min = (min(used_days, default=0)) * DAY_MIN
+    hi_min = (max(used_days, default=0) + 2) * DAY_MIN
+    busy: dict[str, list[Span]] = {k: list(v) for k, v in cal.busy.items()}
+    for k, v in (extra_busy or {}).items():
+        busy.setdefault(k, []).extend(v)
+    for key, spans in sorted(busy.items()):
+        if key not in intervals:
+            continue
+        for a, b in merge(spans):
+            if b > lo_min and a < hi_min:
+                intervals[key].append(
+                    model.new_fixed_size_interval_var(a, b - a, f"busy_{key}_{a}")
+                )
+    for key in sorted(intervals):
+        model.add_no_overlap(intervals[key])
+    placed, cost = _chain_and_cost(model, rows, chain=chain)
+    return _IntervalModel(model, rows, grid_vars, p_lits, r_lits, d_lits, placed, cost)
+
+
+def _hint_interval(
+    im: _IntervalModel, cal: Calendar, placed: Mapping[Key, Placement]
+) -> None:
+    im.model.clear_hints()  # type: ignore[no-untyped-call]
+    for row in im.vars:
+        for v in row:
+            p = placed.get(v.spec.key)
+            im.model.add_hint(v.present, p is not None)
+            if p is None:
+                continue
+            im.model.add_hint(im.grid[v.spec.key], p.start // cal.grid_min)
+            for kind, chosen in (
+                (im.practitioner, p.practitioner),
+                (im.room, p.room),
+                (im.device, p.device),
+            ):
+                for rid, lit in kind[v.spec.key].items():
+                    im.model.add_hint(lit, rid == chosen)
+
+
+def _read_interval(
+    im: _IntervalModel, cal: Calendar, solver: cp_model.CpSolver
+) -> dict[Key, Placement]:
+    out = {}
+    for row in im.vars:
+        for v in row:
+            if not solver.boolean_value(v.present):
+                continue
+            key = v.spec.key
+
+            def chosen(lits: dict[str, cp_model.IntVar]) -> str | None:
+                return next(
+                    (k for k, lit in lits.items() if solver.boolean_value(lit)), None
+                )
+
+            out[key] = Placement(
+                practitioner=chosen(im.practitioner[key]) or "",
+                room=chosen(im.room[key]) or "",
+                device=chosen(im.device[key]),
+                start=solver.value(im.grid[key]) * cal.grid_min,
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- day model
+
+
+@dataclass
+class _DayModel:
+    model: cp_model.CpModel
+    vars: list[list[_SessionVars]]
+    choice: dict[Key, dict[tuple[int, str], cp_model.IntVar]]
+    placed: Expr
+    cost: Expr
+
+
+def _minutes(spans: Sequence[Span]) -> int:
+    return sum(b - a for a, b in merge(list(spans)))
+
+
+def _busy_inside(cal: Calendar, key: str, spans: tuple[Span, ...]) -> int:
+    inside = []
+    for a, b in cal.busy.get(key, ()):
+        for c, d in spans:
+            lo, hi = max(a, c), min(b, d)
+            if lo < hi:
+                inside.append((lo, hi))
+    return _minutes(inside)
+
+
+def _day_model(
+    instance: ScheduleInstance, cal: Calendar, chains: Sequence[Sequence[SessionSpec]]
+) -> _DayModel:
+    """Stage 1 of the decomposition: each session's day and practitioner.
+
+    Capacities are in busy minutes per practitioner-day, per day over all rooms,
+    and per day over all devices; each only counts time a session could really use
+    (working spans stretched by the longest buffer) minus booked time, so every
+    real schedule satisfies them and the model's bound is a bound of the real cost.
+    """
+    model = cp_model.CpModel()
+    rows: list[list[_SessionVars]] = []
+    choice: dict[Key, dict[tuple[int, str], cp_model.IntVar]] = {}
+    load_p: dict[tuple[str, int], list[Expr]] = defaultdict(list)
+    load_r: dict[int, list[Expr]] = defaultdict(list)
+    load_d: dict[int, list[Expr]] = defaultdict(list)
+    longest_buffer = max(
+        (s.series.buffer_min for row in chains for s in row), default=0
+    )
+    for specs in chains:
+        row = []
+        for spec in specs:
+            s = spec.series
+            busy = s.duration_min + s.buffer_min
+            name = f"{s.id}#{spec.session.number}"
+            lits: dict[tuple[int, str], cp_model.IntVar] = {}
+            for pid, days in sorted(spec.practitioner_days.items()):
+                for d in days:
+                    lit = model.new_bool_var(f"z_{name}_{d}_{pid}")
+                    lits[(d, pid)] = lit
+                    load_p[(pid, d)].append(busy * lit)
+                    load_r[d].append(busy * lit)
+                    if s.needs_device:
+                        load_d[d].append(busy * lit)
+            choice[spec.key] = lits
+            present = model.new_bool_var(f"present_{name}")
+            model.add(sum(lits.values()) == present)
+            day = sum(d * lit for (d, _), lit in lits.items())
+            preferred_id = s.preferred_practitioner
+            preferred = (
+                sum(lit for (_, pid), lit in lits.items() if pid == preferred_id)
+                if preferred_id is not None
+                else None
+            )
+            keep = None
+            start = _current_start(cal, spec)
+            cur = spec.session.current
+            if cur is not None and start is not None:
+                keep = lits.get((start // DAY_MIN, cur.practitioner))
+            row.append(_SessionVars(spec, present, day, preferred, keep))
+        rows.append(row)
+
+    def stretched(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+        return merge([(a, b + longest_buffer) for a, b in spans])
+
+    everyone: dict[int, tuple[Span, ...]] = {}
+    for d in sorted(load_r):
+        everyone[d] = stretched(
+            merge(
+                [
+                    sp
+                    for p in instance.practitioners
+                    for sp in cal.practitioner_spans[p.id][d]
+                ]
+            )
+        )
+    for (pid, d), loads in sorted(load_p.items()):
+        spans = stretched(cal.practitioner_spans[pid][d])
+        cap = _minutes(spans) - _busy_inside(cal, f"p:{pid}", spans)
+        model.add(sum(loads) <= max(0, cap))
+    for d, loads in sorted(load_r.items()):
+        cap = 0
+        for room in instance.rooms:
+            room_days = cal.room_spans[room.id]
+            spans = everyone[d] if room_days is None else stretched(room_days[d])
+            cap += _minutes(spans) - _busy_inside(cal, f"r:{room.id}", spans)
+        model.add(sum(loads) <= max(0, cap))
+    for d, loads in sorted(load_d.items()):
+        cap = sum(
+            _minutes(everyone[d]) - _busy_inside(cal, f"d:{dev.id}", everyone[d])
+            for dev in instance.devices
+        )
+        model.add(sum(loads) <= max(0, cap))
+    placed, cost = _chain_and_cost(model, rows, chain=True)
+    return _DayModel(model, rows, choice, placed, cost)
+
+
+# --------------------------------------------------------------------------- solving
+
+
+def _hint_from(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
+    """Warm-start the next solve from every value of the last solution."""
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    values = solver.response_proto.solution
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
+@dataclass
+class _Outcome:
+    solver: cp_model.CpSolver | None
+    status: Any
+    count_proven: bool
+    bound: float | None
+
+
+def _lexicographic(
+    run: _Run,
+    model: cp_model.CpModel,
+    placed: Expr,
+    cost: Expr,
+    *,
+    total: int,
+    baseline: int,
+    limit_s: float,
+    phase: str,
+) -> _Outcome:
+    """Maximise placed sessions (skipped when the warm start places them all), then
+    keep that many and minimise the cost."""
+    count, proven = baseline, baseline >= total
+    started = run.elapsed()
+    if not proven:
+        model.maximize(placed)
+        solver, status = _solve(run, model, 0.3 * limit_s, f"{phase}:placement")
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            count = max(count, round(solver.objective_value))
+            proven = status == cp_model.OPTIMAL
+            _hint_from(model, solver)
+    model.add(placed >= count)
+    model.minimize(cost)
+    left = max(0.05, limit_s - (run.elapsed() - started))
+    solver, status = _solve(run, model, left, f"{phase}:cost")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Outcome(None, status, proven, None)
+    return _Outcome(solver, status, proven, solver.best_objective_bound)
+
+
+def _monolithic(
+    instance: ScheduleInstance,
+    prepared: Prepared,
+    warm: Mapping[Key, Placement],
+    run: _Run,
+) -> tuple[dict[Key, Placement], _Outcome]:
+    cal = prepared.calendar
+    im = _interval_model(instance, cal, prepared.chains, chain=True)
+    _hint_interval(im, cal, warm)
+    total = sum(len(c) for c in prepared.chains)
+    outcome = _lexicographic(
+        run,
+        im.model,
+        im.placed,
+        im.cost,
+        total=total,
+        baseline=len(warm),
+        limit_s=run.remaining(),
+        phase="cp-sat",
+    )
+    if outcome.solver is None:
+        return dict(warm), outcome
+    return _read_interval(im, cal, outcome.solver), outcome
+
+
+def _decomposed(
+    instance: ScheduleInstance,
+    prepared: Prepared,
+    warm: Mapping[Key, Placement],
+    run: _Run,
+) -> tuple[dict[Key, Placement], _Outcome]:
+    cal = prepared.calendar
+    dm = _day_model(instance, cal, prepared.chains)
+    dm.model.clear_hints()  # type: ignore[no-untyped-call]
+    for row in dm.vars:
+        for v in row:
+            p = warm.get(v.spec.key)
+            dm.model.add_hint(v.present, p is not None)
+            for (d, pid), lit in dm.choice[v.spec.key].items():
+                dm.model.add_hint(
+                    lit, p is not None and (d, pid) == (p.day, p.practitioner)
+                )
+    total = sum(len(c) for c in prepared.chains)
+    outcome = _lexicographic(
+        run,
+        dm.model,
+        dm.placed,
+        dm.cost,
+        total=total,
+        baseline=len(warm),
+        limit_s=0.75 * run.remaining(),
+        phase="days",
+    )
+    if outcome.solver is None:
+        return dict(warm), outcome
+    solver = outcome.solver
+    by_day: dict[int, list[tuple[SessionSpec, str]]] = defaultdict(list)
+    for row in dm.vars:
+        for v in row:
+            for (d, pid), lit in dm.choice[v.spec.key].items():
+                if solver.boolean_value(lit):
+                    by_day[d].append((v.spec, pid))
+    placed = _timetable(instance, cal, by_day, run)
+    return _repair(instance, prepared, placed), outcome
+
+
+def _timetable(
+    instance: ScheduleInstance,
+    cal: Calendar,
+    by_day: Mapping[int, list[tuple[SessionSpec, str]]],
+    run: _Run,
+) -> dict[Key, Placement]:
+    """Stage 2: each day's sessions get a start, room and device (the interval
+    model with the day fixed; the practitioner may still change that day)."""
+    from dataclasses import replace
+
+    placed: dict[Key, Placement] = {}
+    extra: dict[str, list[Span]] = defaultdict(list)
+    days = sorted(by_day)
+    for i, d in enumerate(days):
+        specs = []
+        chosen = {}
+        for spec, pid in by_day[d]:
+            allowed = {p: (d,) for p, ds in spec.practitioner_days.items() if d in ds}
+            specs.append(replace(spec, days=(d,), practitioner_days=allowed))
+            chosen[spec.key] = pid
+        im = _interval_model(
+            instance, cal, [[s] for s in specs], chain=False, extra_busy=extra
+        )
+        im.model.clear_hints()  # type: ignore[no-untyped-call]
+        for key, lits in im.practitioner.items():
+            for pid, lit in lits.items():
+                im.model.add_hint(lit, pid == chosen[key])
+        im.model.minimize(1000 * (len(specs) - im.placed) + im.cost)
+        limit = min(5.0, max(0.05, 0.9 * run.remaining() / (len(days) - i)))
+        solver, status = _solve(run, im.model, limit, f"day {d}")
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        for key, p in _read_interval(im, cal, solver).items():
+            placed[key] = p
+            spec = next(s for s in specs if s.key == key)
+            end = p.start + spec.series.duration_min + spec.series.buffer_min
+            extra[f"p:{p.practitioner}"].append((p.start, end))
+            extra[f"r:{p.room}"].append((p.start, end))
+            if p.device is not None:
+                extra[f"d:{p.device}"].append((p.start, end))
+    return placed
+
+
+def _repair(
+    instance: ScheduleInstance, prepared: Prepared, placed: dict[Key, Placement]
+) -> dict[Key, Placement]:
+    """Sessions the time-tabling could not fit: first fit within the window chained
+    from the previous session and towards the next; otherwise the tail is dropped."""
+    cal = prepared.calendar
+    occ = Occupancy(cal)
+    for chain in prepared.chains:
+        for spec in chain:
+            if spec.key in placed:
+                occ.take(spec, placed[spec.key])
+    rooms = [r.id for r in instance.rooms]
+    devices = [d.id for d in instance.devices]
+    out: dict[Key, Placement] = {}
+    for chain in prepared.chains:
+        previous: int | None = None
+        for k, spec in enumerate(chain):
+            p = placed.get(spec.key)
+            if p is None:
+                iv = spec.series.interval_days
+                nxt = placed.get(chain[k + 1].key) if k + 1 < len(chain) else None
+                days = window(spec, previous)
+                if nxt is not None:
+                    days = [
+                        d for d in days if iv.min_days <= nxt.day - d <= iv.max_days
+                    ]
+                target = (
+                    spec.first_target_day
+                    if previous is None
+                    else previous + iv.target_days
+                )
+                for d in sorted(days, key=lambda d: (abs(d - (target or d)), d)):
+                    p = first_fit(cal, occ, spec, d, rooms, devices)
+                    if p is not None:
+                        occ.take(spec, p)
+                        break
+            if p is None:
+                break
+            out[spec.key] = p
+            previous = p.day
+    return out
+
+
+def _price(
+    instance: ScheduleInstance, prepared: Prepared, placed: Mapping[Key, Placement]
+) -> tuple[int, int]:
+    """(sessions placed, cost) of a set of placements."""
+    solution = build_solution(
+        instance,
+        prepared,
+        placed,
+        status="feasible",
+        bound=None,
+        stats={},
+        elapsed_s=0.0,
+        first_feasible_s=None,
+    )
+    return len(solution.assignments), solution_cost(
+        instance, solution.assignments
+    ).total
+
+
+def optimize_schedule(
+    instance: ScheduleInstance,
+    *,
+    time_limit_s: float = 60.0,
+    workers: int = 1,
+    seed: int = 0,
+    strategy: Strategy = "auto",
+    progress: ProgressCallback | None = None,
+) -> ScheduleSolution:
+    """Place as many pending sessions as possible, then minimise the cost; report
+    the objective, CP-SAT's proven bound and the gap. With `workers=1` the result
+    depends only on the instance and `seed`."""
+    run = _Run(time_limit_s, workers, seed, progress)
+    prepared = prepare(instance)
+    warm = greedy_placements(instance, prepared)
+    warm_placed, warm_cost = _price(instance, prepared, warm)
+    run.first_feasible_s = run.elapsed()
+    run.report(float(warm_cost), None, "greedy")
+    total = sum(len(c) for c in prepared.chains)
+    size = sum(
+        len(days)
+        for chain in prepared.chains
+        for s in chain
+        for days in s.practitioner_days.values()
+    ) * len(instance.rooms)
+    chosen: Strategy = strategy
+    if chosen == "auto":
+        chosen = "monolithic" if size <= MONOLITHIC_LIMIT else "decomposed"
+    if total == 0:
+        placed, outcome = dict(warm), _Outcome(None, cp_model.OPTIMAL, True, 0.0)
+    elif chosen == "monolithic":
+        placed, outcome = _monolithic(instance, prepared, warm, run)
+    else:
+        placed, outcome = _decomposed(instance, prepared, warm, run)
+    n, cost = _price(instance, prepared, placed)
+    used_warm = (n, -cost) < (warm_placed, -warm_cost)
+    if used_warm:
+        placed, n, cost = dict(warm), warm_placed, warm_cost
+    bound = outcome.bound
+    if bound is not None:
+        bound = float(min(round(bound), cost))
+    optimal = outcome.count_proven and bound is not None and cost <= bound
+    status = "optimal" if optimal else "feasible"
+    stats = {
+        "method": "cp-sat",
+        "strategy": chosen,
+        "seed": seed,
+        "workers": workers,
+        "time_limit_s": time_limit_s,
+        "sessions_in_model": total,
+        "placement_proven_maximal": outcome.count_proven,
+        "greedy_objective": warm_cost,
+        "greedy_placed": warm_placed,
+        "fell_back_to_greedy": used_warm,
+    }
+    elapsed = run.elapsed()
+    run.report(float(cost), bound, "done")
+    return build_solution(
+        instance,
+        prepared,
+        placed,
+        status=status,
+        bound=bound,
+        stats=stats,
+        elapsed_s=elapsed,
+        first_feasible_s=run.first_feasible_s,
+    )
