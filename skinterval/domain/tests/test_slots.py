@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,7 +53,11 @@ def search(
 
 
 def request(**kw) -> SlotRequest:
-    values = {"duration_min": 60, "earliest_on": MONDAY, "latest_on": MONDAY}
+    values: dict[str, Any] = {
+        "duration_min": 60,
+        "earliest_on": MONDAY,
+        "latest_on": MONDAY,
+    }
     values.update(kw)
     return SlotRequest(**values)
 
@@ -267,7 +272,7 @@ def _blocks(raw, first: date) -> tuple[Interval, ...]:
     )
 
 
-def _brute_force(req: SlotRequest, pracs, rooms, patient_busy) -> dict:
+def _brute_force(req: SlotRequest, pracs, rooms, patient_busy) -> dict[Any, bool]:
     """Every minute-grid start checked directly against every interval."""
 
     def inside(free, busy, lo, hi, loc=None):
@@ -277,7 +282,7 @@ def _brute_force(req: SlotRequest, pracs, rooms, patient_busy) -> dict:
         )
         return ok_free and not any(b.start < hi and lo < b.end for b in busy)
 
-    best: dict = {}
+    best: dict[Any, bool] = {}
     for day in wallclock.days(req.earliest_on, req.latest_on):
         for minute in range(0, 24 * 60, req.grid_min):
             start = at(day, 0) + timedelta(minutes=minute)
