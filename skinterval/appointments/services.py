@@ -403,7 +403,7 @@ def _locked(appointment: Appointment) -> Appointment:
     """The row again, locked for this transaction (PostgreSQL; SQLite is already
     serialised)."""
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("service_type", "clinic", "patient", "plan_session__plan")
         .get(pk=appointment.pk)
     )
