@@ -161,7 +161,7 @@ def _subtract(
     free: Sequence[FreeTime], busy: Sequence[Interval]
 ) -> list[tuple[int, int, str]]:
     """Free spans minus busy blocks, in epoch minutes."""
-    blocks = sorted((to_minutes(b.start), to_minutes(b.end)) for b in busy)
+    blocks = _merged(sorted((to_minutes(b.start), to_minutes(b.end)) for b in busy))
     result: list[tuple[int, int, str]] = []
     for span in free:
         start, end = to_minutes(span.start), to_minutes(span.end)
@@ -177,6 +177,19 @@ def _subtract(
         if cursor < end:
             result.append((cursor, end, span.location_id))
     return result
+
+
+def _merged(blocks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Union of sorted blocks, so that starts and ends both ascend and a bisect on
+    starts cannot skip a long block that began earlier."""
+    merged: list[tuple[int, int]] = []
+    for start, end in blocks:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _free(resource: Resource) -> _Free:

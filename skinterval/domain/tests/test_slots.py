@@ -301,7 +301,7 @@ def _brute_force(req: SlotRequest, pracs, rooms, patient_busy) -> dict[Any, bool
     return best
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     p1_busy=busy_blocks,
     p2_busy=busy_blocks,
@@ -410,3 +410,18 @@ def test_a_free_time_has_no_problems():
 )
 def test_each_problem_is_named(kwargs, start, code):
     assert code in _check(start, **kwargs)
+
+
+def test_a_long_busy_block_is_not_hidden_by_a_short_one_inside_it():
+    """Regression: a bisect over unmerged blocks skipped the long one."""
+    tuesday = MONDAY + timedelta(days=1)
+    busy = (
+        Interval(at(tuesday, 8, 15), at(tuesday, 12, 15)),
+        Interval(at(tuesday, 8, 30), at(tuesday, 8, 45)),
+    )
+    prac = [Resource("p2", working([tuesday], 12, 20), busy)]
+    slot = search(
+        request(duration_min=30, earliest_on=tuesday, latest_on=tuesday),
+        practitioners=prac,
+    )[0]
+    assert slot.start == at(tuesday, 12, 15)
