@@ -60,7 +60,7 @@ def pk_of(key: str) -> int:
 class Availability:
     zone: ZoneInfo
     practitioners: tuple[Resource, ...]
-    rooms: tuple[Resource, ...]
+    rooms: tuple[Resource, ...] | None
     devices: tuple[Resource, ...] | None
     patient_busy: tuple[Interval, ...]
 
@@ -122,7 +122,10 @@ def load_availability(
     practitioners: Iterable[StaffMember] | None = None,
     patient: Patient | None = None,
     exclude_appointment_id: int | None = None,
+    min_device_depth_mm: float | None = None,
 ) -> Availability:
+    """Everything slot search needs for these days. `min_device_depth_mm` keeps
+    only devices that reach the planned depth."""
     zone = clinic.zone
     staff = (
         list(practitioners)
@@ -169,11 +172,12 @@ def load_availability(
         if service.needs_room
         else []
     )
-    devices = (
-        list(Device.objects.filter(clinic=clinic, is_active=True).order_by("pk"))
-        if service.needs_device
-        else None
-    )
+    devices = None
+    if service.needs_device:
+        device_rows = Device.objects.filter(clinic=clinic, is_active=True)
+        if min_device_depth_mm is not None:
+            device_rows = device_rows.filter(max_depth_mm__gte=min_device_depth_mm)
+        devices = list(device_rows.order_by("pk"))
 
     def open_days(location_id: int) -> list[FreeTime]:
         return [
@@ -203,7 +207,9 @@ def load_availability(
             )
             for m in staff
         ),
-        rooms=tuple(
+        rooms=None
+        if not service.needs_room
+        else tuple(
             Resource(
                 room_key(r.pk),
                 tuple(open_days(r.location_id)),

@@ -342,7 +342,7 @@ def _check_placement(appointment: Appointment, *, now: datetime) -> int:
         patient=appointment.patient,
         exclude_appointment_id=appointment.pk,
     )
-    rooms = {r.id: r for r in availability.rooms}
+    rooms = {r.id: r for r in availability.rooms or ()}
     devices = {d.id: d for d in availability.devices or ()}
     problems = check_slot(
         SlotRequest(

@@ -131,7 +131,7 @@ class Slot:
     start: datetime
     end: datetime
     practitioner_id: str = field(compare=False)
-    room_id: str = field(compare=False)
+    room_id: str | None = field(compare=False)
     device_id: str | None = field(compare=False)
     location_id: str = field(compare=False)
     fit: SlotFit = field(compare=False)
@@ -201,16 +201,16 @@ def find_slots(
     *,
     zone: ZoneInfo,
     practitioners: Sequence[Resource],
-    rooms: Sequence[Resource],
+    rooms: Sequence[Resource] | None,
     devices: Sequence[Resource] | None,
     patient_busy: Sequence[Interval] = (),
 ) -> list[Slot]:
     """The best `request.limit` slots, best first.
 
-    `devices=None` means the service needs no device. Rooms and devices must
-    carry their one location in every FreeTime.
+    `rooms=None` / `devices=None` mean the service needs no room / device. Rooms
+    and devices must carry their one location in every FreeTime.
     """
-    room_free = [_free(r) for r in rooms]
+    room_free = [_free(r) for r in rooms] if rooms is not None else None
     device_free = [_free(d) for d in devices] if devices is not None else None
     everywhere = FreeTime(_search_start(request, zone), _search_end(request, zone), "")
     patient_free = _Free("patient", _subtract([everywhere], patient_busy))
@@ -241,9 +241,11 @@ def find_slots(
                     continue
                 if patient_free.location_covering(block_start, block_end) is None:
                     continue
-                room = _first_at(room_free, location, block_start, block_end)
-                if room is None:
-                    continue
+                room: str | None = None
+                if room_free is not None:
+                    room = _first_at(room_free, location, block_start, block_end)
+                    if room is None:
+                        continue
                 device: str | None = None
                 if device_free is not None:
                     device = _first_at(device_free, location, block_start, block_end)
@@ -322,7 +324,7 @@ def _rank(
     day_distance: int,
     start: int,
     practitioner_id: str,
-    room_id: str,
+    room_id: str | None,
     device_id: str | None,
     location_id: str,
 ) -> Slot:

@@ -1,0 +1,164 @@
+"""Slot search against the database: load once, search in the domain, map back.
+
+`find_slots_for` serves any service; `slots_for_plan_session` searches inside a
+planned session's window, ranked by distance from its target date and keeping the
+practitioner of the session before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from skinterval.appointments.availability import load_availability, pk_of
+from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceType
+from skinterval.clinics.models import Clinic, Device, Room, StaffMember
+from skinterval.domain import wallclock
+from skinterval.domain.slots import Slot, SlotRequest, find_slots
+from skinterval.patients.models import Patient
+from skinterval.plans.models import PlanSession
+
+DEFAULT_GRID_MIN = 15
+
+
+@dataclass(frozen=True)
+class SlotOption:
+    """A bookable slot with the rows it would use."""
+
+    slot: Slot
+    practitioner: StaffMember
+    room: Room | None
+    device: Device | None
+
+
+def find_slots_for(
+    *,
+    clinic: Clinic,
+    service: ServiceType,
+    first_on: date,
+    last_on: date,
+    now: datetime,
+    target_on: date | None = None,
+    patient: Patient | None = None,
+    practitioners: Sequence[StaffMember] | None = None,
+    last_practitioner: StaffMember | None = None,
+    preferred_weekdays: frozenset[int] = frozenset(),
+    preferred_times: tuple[tuple[time, time], ...] = (),
+    min_device_depth_mm: float | None = None,
+    limit: int = 10,
+    per_day_limit: int | None = None,
+) -> list[SlotOption]:
+    today = wallclock.local_date(now, clinic.zone)
+    first_on = max(first_on, today)
+    if last_on < first_on:
+        return []
+    availability = load_availability(
+        clinic=clinic,
+        service=service,
+        first_on=first_on,
+        last_on=last_on,
+        now=now,
+        practitioners=practitioners,
+        patient=patient,
+        min_device_depth_mm=min_device_depth_mm,
+    )
+    request = SlotRequest(
+        duration_min=service.duration_min,
+        earliest_on=first_on,
+        latest_on=last_on,
+        target_on=target_on,
+        buffer_before_min=service.buffer_before_min,
+        buffer_after_min=service.buffer_after_min,
+        grid_min=DEFAULT_GRID_MIN,
+        not_before=now,
+        preferred_weekdays=preferred_weekdays,
+        preferred_times=preferred_times,
+        last_practitioner_id=f"p{last_practitioner.pk}" if last_practitioner else None,
+        limit=limit,
+        per_day_limit=per_day_limit,
+    )
+    slots = find_slots(
+        request,
+        zone=availability.zone,
+        practitioners=availability.practitioners,
+        rooms=availability.rooms,
+        devices=availability.devices,
+        patient_busy=availability.patient_busy,
+    )
+    return _options(slots)
+
+
+def slots_for_plan_session(
+    *,
+    plan_session: PlanSession,
+    service: ServiceType,
+    now: datetime,
+    limit: int = 10,
+    per_day_limit: int | None = 3,
+) -> list[SlotOption]:
+    """The best slots inside the session's current window."""
+    plan = plan_session.plan
+    previous = (
+        Appointment.objects.filter(
+            plan_session__plan=plan, plan_session__number__lt=plan_session.number
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .order_by("-plan_session__number")
+        .select_related("practitioner")
+        .first()
+    )
+    return find_slots_for(
+        clinic=plan.clinic,
+        service=service,
+        first_on=plan_session.earliest_on,
+        last_on=plan_session.latest_on,
+        target_on=plan_session.target_on,
+        now=now,
+        patient=plan.patient,
+        last_practitioner=previous.practitioner if previous else None,
+        min_device_depth_mm=planned_max_depth_mm(plan.plan),
+        limit=limit,
+        per_day_limit=per_day_limit,
+    )
+
+
+def planned_max_depth_mm(plan_json: dict[str, object]) -> float | None:
+    """The deepest depth the plan allows in any treated area."""
+    depths = [
+        float(area["depth_mm"]["max"])
+        for area in plan_json.get("areas", [])  # type: ignore[attr-defined]
+        if area.get("treat") and area.get("depth_mm")
+    ]
+    return max(depths) if depths else None
+
+
+def _options(slots: list[Slot]) -> list[SlotOption]:
+    """Attach the model rows to the domain's slots (three queries in all)."""
+    staff = {
+        m.pk: m
+        for m in StaffMember.objects.filter(
+            pk__in={pk_of(s.practitioner_id) for s in slots}
+        )
+    }
+    rooms = {
+        r.pk: r
+        for r in Room.objects.filter(
+            pk__in={pk_of(s.room_id) for s in slots if s.room_id}
+        )
+    }
+    devices = {
+        d.pk: d
+        for d in Device.objects.filter(
+            pk__in={pk_of(s.device_id) for s in slots if s.device_id}
+        )
+    }
+    return [
+        SlotOption(
+            slot=s,
+            practitioner=staff[pk_of(s.practitioner_id)],
+            room=rooms[pk_of(s.room_id)] if s.room_id else None,
+            device=devices[pk_of(s.device_id)] if s.device_id else None,
+        )
+        for s in slots
+    ]
