@@ -48,6 +48,7 @@ from skinterval.domain.optimizer_greedy import (
     Occupancy,
     Placement,
     build_solution,
+    current_placement,
     first_fit,
     greedy_placements,
     greedy_schedule,
@@ -167,6 +168,7 @@ class _SessionVars:
     day: Expr
     preferred: Expr | None
     keep: Expr | None
+    first_distance: Expr | None = None  # exact linear distance, when known
 
 
 def _chain_and_cost(
@@ -190,6 +192,9 @@ def _chain_and_cost(
                 model.add(gap >= iv.min_days).only_enforce_if(v.present)
                 model.add(gap <= iv.max_days).only_enforce_if(v.present)
                 deviation = gap - iv.target_days
+            elif s.first_target_day is not None and v.first_distance is not None:
+                cost.append(WEIGHT_DAY_FROM_TARGET * v.first_distance)
+                deviation = None
             elif s.first_target_day is not None:
                 deviation = v.day - s.first_target_day
             else:
@@ -476,7 +481,15 @@ def _day_model(
             cur = spec.session.current
             if cur is not None and start is not None:
                 keep = lits.get((start // DAY_MIN, cur.practitioner))
-            row.append(_SessionVars(spec, present, day, preferred, keep))
+            first_distance = None
+            if spec.first_target_day is not None:
+                target = spec.first_target_day
+                first_distance = sum(
+                    abs(d - target) * lit for (d, _), lit in lits.items()
+                )
+            row.append(
+                _SessionVars(spec, present, day, preferred, keep, first_distance)
+            )
         rows.append(row)
 
     def stretched(spans: tuple[Span, ...]) -> tuple[Span, ...]:
@@ -551,7 +564,7 @@ def _lexicographic(
     started = run.elapsed()
     if not proven:
         model.maximize(placed)
-        solver, status = _solve(run, model, 0.3 * limit_s, f"{phase}:placement")
+        solver, status = _solve(run, model, 0.15 * limit_s, f"{phase}:placement")
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             count = max(count, round(solver.objective_value))
             proven = status == cp_model.OPTIMAL
@@ -654,10 +667,7 @@ def _timetable(
         im = _interval_model(
             instance, cal, [[s] for s in specs], chain=False, extra_busy=extra
         )
-        im.model.clear_hints()  # type: ignore[no-untyped-call]
-        for key, lits in im.practitioner.items():
-            for pid, lit in lits.items():
-                im.model.add_hint(lit, pid == chosen[key])
+        _hint_interval(im, cal, _first_fit_day(instance, cal, specs, chosen, extra))
         im.model.minimize(1000 * (len(specs) - im.placed) + im.cost)
         limit = min(5.0, max(0.05, 0.9 * run.remaining() / (len(days) - i)))
         solver, status = _solve(run, im.model, limit, f"day {d}")
@@ -672,6 +682,42 @@ def _timetable(
             if p.device is not None:
                 extra[f"d:{p.device}"].append((p.start, end))
     return placed
+
+
+def _first_fit_day(
+    instance: ScheduleInstance,
+    cal: Calendar,
+    specs: Sequence[SessionSpec],
+    chosen: Mapping[Key, str],
+    extra: Mapping[str, Sequence[Span]],
+) -> dict[Key, Placement]:
+    """A warm start for one day's time-tabling: first fit, longest sessions first,
+    each with the practitioner the day model chose."""
+    from dataclasses import replace
+
+    occ = Occupancy(cal)
+    for key, spans in extra.items():
+        for a, b in spans:
+            occ.add(key, a, b)
+    rooms = [r.id for r in instance.rooms]
+    devices = [d.id for d in instance.devices]
+    out = {}
+    order = sorted(
+        specs,
+        key=lambda s: (s.session.current is None, -s.series.duration_min, s.key),
+    )
+    for spec in order:
+        d = spec.days[0]
+        only = replace(spec, practitioner_days={chosen[spec.key]: (d,)})
+        p = current_placement(cal, occ, spec, [d], devices)
+        if p is None:
+            p = first_fit(cal, occ, only, d, rooms, devices)
+        if p is None:
+            p = first_fit(cal, occ, spec, d, rooms, devices)
+        if p is not None:
+            occ.take(spec, p)
+            out[spec.key] = p
+    return out
 
 
 def _repair(
