@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from skinterval import cli_optimize
 from skinterval.domain.assessment import parse_assessment
 from skinterval.domain.errors import DomainError, InvalidInput
 from skinterval.domain.planning import plan_series
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--protocol", help="clinic protocol (TOML) overriding rule defaults"
     )
     plan.set_defaults(handler=run_plan)
+    cli_optimize.add_parser(commands)
     return parser
 
 

@@ -358,7 +358,7 @@ def run_command(
     *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "skinterval.cli_optimize", *args],
+        [sys.executable, "-m", "skinterval.cli", "optimize", *args],
         input=stdin,
         capture_output=True,
         text=True,
