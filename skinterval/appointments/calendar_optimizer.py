@@ -68,15 +68,19 @@ class OptimizationRefused(Exception):
     """The optimizer's answer could not be applied; nothing was changed."""
 
 
-def _hours(intervals: list[WorkingInterval]) -> tuple[om.WorkingHours, ...]:
-    return tuple(
-        om.WorkingHours(
-            wi.weekday,
-            wi.start_time.hour * 60 + wi.start_time.minute,
-            wi.end_time.hour * 60 + wi.end_time.minute,
-        )
-        for wi in sorted(intervals, key=lambda w: (w.weekday, w.start_time))
-    )
+def _hours(
+    intervals: list[WorkingInterval], trailing_buffer_min: int
+) -> tuple[om.WorkingHours, ...]:
+    """Weekly hours, each shortened by the clean-up time after a session: our
+    booking rule keeps the whole block, buffers included, inside working time,
+    while the instance format lets a buffer run past the end of the day."""
+    rows = []
+    for wi in sorted(intervals, key=lambda w: (w.weekday, w.start_time)):
+        start = wi.start_time.hour * 60 + wi.start_time.minute
+        end = wi.end_time.hour * 60 + wi.end_time.minute - trailing_buffer_min
+        if end > start:
+            rows.append(om.WorkingHours(wi.weekday, start, end))
+    return tuple(rows)
 
 
 def _off_days(days: set[date]) -> tuple[om.DayOff, ...]:
@@ -109,7 +113,7 @@ def build_problem(
     practitioners = tuple(
         om.Practitioner(
             id=f"p{m.pk}",
-            hours=_hours(intervals[m.pk]),
+            hours=_hours(intervals[m.pk], service.buffer_after_min),
             off=_off_days(away[m.pk] | clinic_shut),
         )
         for m in staff
@@ -140,6 +144,8 @@ def build_problem(
     ).order_by("plan_id", "number"):
         plans_sessions[s.plan_id].append(s)
     zone = clinic.zone
+    # The instance's session starts with the preparation time before the visit.
+    lead = timedelta(minutes=service.buffer_before_min)
     moving_ids: set[int] = set()
     for plan_id, plan_sessions in plans_sessions.items():
         series_id = f"plan{plan_id}"
@@ -160,7 +166,7 @@ def build_problem(
                     practitioner=f"p{appt.practitioner_id}",
                     room=f"r{appt.room_id}",
                     device=f"d{appt.device_id}" if appt.device_id else None,
-                    start_at=appt.starts_at,
+                    start_at=appt.starts_at - lead,
                 )
                 current[(series_id, s.number)] = appt
                 moving_ids.add(appt.pk)
@@ -189,8 +195,8 @@ def build_problem(
         series.append(
             om.Series(
                 id=series_id,
-                duration_min=service.duration_min,
-                buffer_min=service.buffer_before_min + service.buffer_after_min,
+                duration_min=service.buffer_before_min + service.duration_min,
+                buffer_min=service.buffer_after_min,
                 needs_device=service.needs_device,
                 practitioners=tuple(p.id for p in practitioners),
                 preferred_practitioner=preferred
@@ -287,7 +293,7 @@ def apply_solution(
         (
             a
             for a in solution.assignments
-            if _changes(problem.current.get((a.series_id, a.number)), a)
+            if changes_booking(problem.current.get((a.series_id, a.number)), a)
         ),
         key=lambda a: (a.series_id, a.number),
     )
@@ -321,11 +327,11 @@ def apply_solution(
     return done
 
 
-def _changes(current: Appointment | None, a: om.Assignment) -> bool:
+def changes_booking(current: Appointment | None, a: om.Assignment) -> bool:
     if current is None:
         return True
     return (
-        current.starts_at != a.start_at
+        current.blocked_from_at != a.start_at
         or f"p{current.practitioner_id}" != a.practitioner
         or f"r{current.room_id}" != a.room
         or (f"d{current.device_id}" if current.device_id else None) != a.device
@@ -343,11 +349,12 @@ def _apply_one(
     booked_by: StaffMember | None,
 ) -> Appointment:
     session = problem.sessions[key]
+    starts_at = a.start_at + timedelta(minutes=problem.service.buffer_before_min)
     existing = problem.current.get(key)
     if existing is not None:
         return reschedule_appointment(
             appointment=existing,
-            starts_at=a.start_at,
+            starts_at=starts_at,
             now=now,
             practitioner=staff[a.practitioner],
             room=rooms[a.room],
@@ -359,7 +366,7 @@ def _apply_one(
         practitioner=staff[a.practitioner],
         room=rooms[a.room],
         device=devices[a.device] if a.device else None,
-        starts_at=a.start_at,
+        starts_at=starts_at,
         now=now,
         plan_session=session,
         booked_by=booked_by,

@@ -1,5 +1,6 @@
 """A Hypothesis state machine drives the booking services with random sequences of
-book, hold, confirm, cancel, reschedule, complete and the passing of time, and
+book, hold, confirm, cancel, reschedule, complete, applying the calendar
+optimizer's plan and the passing of time, and
 checks the calendar's invariants after every step:
 
 - no overlap on any practitioner, room, device or patient among appointments
@@ -22,6 +23,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from skinterval import testing as t
+from skinterval.appointments.calendar_optimizer import (
+    OptimizationRefused,
+    apply_solution,
+    build_problem,
+    optimize_calendar,
+)
 from skinterval.appointments.errors import BookingError
 from skinterval.appointments.models import (
     Appointment,
@@ -181,6 +188,21 @@ class Calendar(RuleBasedStateMachine):
         appt = self._pick(index)
         if appt:
             self._try(lambda: confirm_hold(appointment=appt, now=self.now))
+
+    @rule()
+    def apply_optimizer_plan(self):
+        problem = build_problem(
+            clinic=self.clinic,
+            location=self.location,
+            first_on=FIRST_DAY,
+            last_on=FIRST_DAY + timedelta(days=DAYS + 60),
+            now=self.now,
+        )
+        solution = optimize_calendar(problem=problem, time_limit_s=2, seed=0)
+        # Refused (nothing changed) is a correct outcome when the answer no longer
+        # fits, for example when it overlaps an appointment outside the series.
+        with contextlib.suppress(OptimizationRefused):
+            apply_solution(problem=problem, solution=solution, now=self.now)
 
     @rule(minutes=st.sampled_from([5, 11, 60]))
     def time_passes(self, minutes):

@@ -16,6 +16,7 @@ from skinterval.appointments.calendar_optimizer import (
     OptimizationRefused,
     apply_solution,
     build_problem,
+    changes_booking,
     optimize_calendar,
 )
 from skinterval.clinics.models import Clinic, Location
@@ -89,8 +90,7 @@ class Command(BaseCommand):
         changed = [
             a
             for a in solution.assignments
-            if (a.series_id, a.number) not in problem.current
-            or problem.current[(a.series_id, a.number)].starts_at != a.start_at
+            if changes_booking(problem.current.get((a.series_id, a.number)), a)
         ]
         self.stdout.write(
             f"  status {solution.status}, objective {_num(solution.objective)}, "
