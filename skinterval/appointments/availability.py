@@ -10,6 +10,7 @@ per slot and never a resource's whole history. The result feeds
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import holidays
 from django.db.models import Q
 
 from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceType
+from skinterval.appointments.sql import EpochMinutes
 from skinterval.clinics.models import (
     Clinic,
     Closure,
@@ -186,7 +188,7 @@ def load_availability(
             if not is_shut(location_id, day)
         ]
 
-    busy = _busy_blocks(
+    busy, patient_busy = _busy_blocks(
         clinic=clinic,
         first_on=first_on,
         last_on=last_on,
@@ -203,7 +205,7 @@ def load_availability(
             Resource(
                 practitioner_key(m.pk),
                 tuple(rota[m.pk]),
-                tuple(busy[practitioner_key(m.pk)]),
+                busy_min=tuple(busy[practitioner_key(m.pk)]),
             )
             for m in staff
         ),
@@ -213,7 +215,7 @@ def load_availability(
             Resource(
                 room_key(r.pk),
                 tuple(open_days(r.location_id)),
-                tuple(busy[room_key(r.pk)]),
+                busy_min=tuple(busy[room_key(r.pk)]),
             )
             for r in rooms
         ),
@@ -223,11 +225,11 @@ def load_availability(
             Resource(
                 device_key(d.pk),
                 tuple(open_days(d.location_id)),
-                tuple(busy[device_key(d.pk)]),
+                busy_min=tuple(busy[device_key(d.pk)]),
             )
             for d in devices
         ),
-        patient_busy=tuple(busy["patient"]),
+        patient_busy=tuple(patient_busy),
     )
 
 
@@ -240,22 +242,16 @@ def _busy_blocks(
     staff_ids: list[int],
     room_ids: list[int],
     device_ids: list[int],
-    patient_id: object,
+    patient_id: uuid.UUID | None,
     exclude_appointment_id: int | None,
-) -> dict[str, list[Interval]]:
-    """Blocks taken on any of the resources or the patient: one query."""
+) -> tuple[dict[str, list[tuple[int, int]]], list[Interval]]:
+    """Blocks taken on any of the resources, in epoch minutes (one query), and
+    the patient's own visits (one small query)."""
     start, end = wallclock.span_bounds(first_on, last_on, clinic.zone)
     # A day's margin each side: a block just outside the range can still clash
     # with a buffer that crosses midnight.
     start -= timedelta(days=1)
     end += timedelta(days=1)
-    who = (
-        Q(practitioner_id__in=staff_ids)
-        | Q(room_id__in=room_ids)
-        | Q(device_id__in=device_ids)
-    )
-    if patient_id is not None:
-        who |= Q(patient_id=patient_id)
     rows = (
         Appointment.objects.filter(
             clinic=clinic,
@@ -263,31 +259,38 @@ def _busy_blocks(
             blocked_from_at__lt=end,
             blocked_until_at__gt=start,
         )
-        .filter(who)
         .exclude(status=AppointmentStatus.CANCELLED)
         .exclude(status=AppointmentStatus.HELD, hold_expires_at__lte=now)
     )
     if exclude_appointment_id is not None:
         rows = rows.exclude(pk=exclude_appointment_id)
-    busy: dict[str, list[Interval]] = defaultdict(list)
+    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
     staff, rooms_, devices_ = set(staff_ids), set(room_ids), set(device_ids)
-    for prac, room, device, patient, b_from, b_until, s, e in rows.values_list(
+    resources = rows.filter(
+        Q(practitioner_id__in=staff_ids)
+        | Q(room_id__in=room_ids)
+        | Q(device_id__in=device_ids)
+    ).values_list(
         "practitioner_id",
         "room_id",
         "device_id",
-        "patient_id",
-        "blocked_from_at",
-        "blocked_until_at",
-        "starts_at",
-        "ends_at",
-    ):
-        block = Interval(b_from, b_until)
+        EpochMinutes("blocked_from_at"),
+        EpochMinutes("blocked_until_at"),
+    )
+    for prac, room, device, b_from, b_until in resources:
+        block = (b_from, b_until)
         if prac in staff:
             busy[practitioner_key(prac)].append(block)
         if room in rooms_:
             busy[room_key(room)].append(block)
         if device in devices_:
             busy[device_key(device)].append(block)
-        if patient_id is not None and patient == patient_id:
-            busy["patient"].append(Interval(s, e))
-    return busy
+    patient_visits: list[Interval] = []
+    if patient_id is not None:
+        patient_visits = [
+            Interval(s, e)
+            for s, e in rows.filter(patient_id=patient_id).values_list(
+                "starts_at", "ends_at"
+            )
+        ]
+    return busy, patient_visits
