@@ -16,13 +16,14 @@ The model (docs/decisions/0003-optimizer-model.md):
 - placement comes first (lexicographically: maximise placed sessions, then fix
   that count), then the cost of `optimizer_model.Cost` is minimised.
 
-Small instances get that model whole ("monolithic"). Large ones are decomposed:
-a day-level model chooses each session's day and practitioner under per-day
-capacities that relax the real constraints (so its bound is a true bound), then
-each day is time-tabled with the interval model, and a session that does not fit
-is placed first-fit within its chained window or left unscheduled with its tail.
-The greedy first-fit schedule is the warm start and the fallback: the answer is
-never worse than it (more sessions placed, or as many at lower cost).
+Small instances get that model whole ("monolithic"); its bound is the better of
+CP-SAT's and the series-apart bound of `optimizer_bound`. Large ones
+("decomposed") go to `optimizer_paths`: every series is placed whole by an exact
+dynamic programme over its days against the capacity the others leave, a
+ruin-and-recreate search improves that, and a Lagrangian bound (series apart,
+capacities priced) proves how far from optimal it can be. The greedy first-fit
+schedule is the warm start and the fallback: the answer is never worse than it
+(more sessions placed, or as many at lower cost).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any, Literal
 
 from ortools.sat.python import cp_model
 
+from skinterval.domain.optimizer_bound import lagrangian
 from skinterval.domain.optimizer_calendar import (
     DAY_MIN,
     Calendar,
@@ -45,14 +47,10 @@ from skinterval.domain.optimizer_calendar import (
     prepare,
 )
 from skinterval.domain.optimizer_greedy import (
-    Occupancy,
     Placement,
     build_solution,
-    current_placement,
-    first_fit,
     greedy_placements,
     greedy_schedule,
-    window,
 )
 from skinterval.domain.optimizer_model import (
     WEIGHT_DAY_FROM_TARGET,
@@ -63,6 +61,7 @@ from skinterval.domain.optimizer_model import (
     ScheduleSolution,
     solution_cost,
 )
+from skinterval.domain.optimizer_paths import solve_paths
 
 Method = Literal["cp-sat", "greedy"]
 Strategy = Literal["auto", "monolithic", "decomposed"]
@@ -73,7 +72,7 @@ Key = tuple[str, int]
 Expr = Any
 
 # Above this many (session, day, practitioner, room) choices the whole interval
-# model is too slow to prove anything in a minute; the day-level model takes over.
+# model is too slow to prove anything in a minute; the path search takes over.
 MONOLITHIC_LIMIT = 20_000
 
 
@@ -406,127 +405,6 @@ def _read_interval(
     return out
 
 
-# --------------------------------------------------------------------------- day model
-
-
-@dataclass
-class _DayModel:
-    model: cp_model.CpModel
-    vars: list[list[_SessionVars]]
-    choice: dict[Key, dict[tuple[int, str], cp_model.IntVar]]
-    placed: Expr
-    cost: Expr
-
-
-def _minutes(spans: Sequence[Span]) -> int:
-    return sum(b - a for a, b in merge(list(spans)))
-
-
-def _busy_inside(cal: Calendar, key: str, spans: tuple[Span, ...]) -> int:
-    inside = []
-    for a, b in cal.busy.get(key, ()):
-        for c, d in spans:
-            lo, hi = max(a, c), min(b, d)
-            if lo < hi:
-                inside.append((lo, hi))
-    return _minutes(inside)
-
-
-def _day_model(
-    instance: ScheduleInstance, cal: Calendar, chains: Sequence[Sequence[SessionSpec]]
-) -> _DayModel:
-    """Stage 1 of the decomposition: each session's day and practitioner.
-
-    Capacities are in busy minutes per practitioner-day, per day over all rooms,
-    and per day over all devices; each only counts time a session could really use
-    (working spans stretched by the longest buffer) minus booked time, so every
-    real schedule satisfies them and the model's bound is a bound of the real cost.
-    """
-    model = cp_model.CpModel()
-    rows: list[list[_SessionVars]] = []
-    choice: dict[Key, dict[tuple[int, str], cp_model.IntVar]] = {}
-    load_p: dict[tuple[str, int], list[Expr]] = defaultdict(list)
-    load_r: dict[int, list[Expr]] = defaultdict(list)
-    load_d: dict[int, list[Expr]] = defaultdict(list)
-    longest_buffer = max(
-        (s.series.buffer_min for row in chains for s in row), default=0
-    )
-    for specs in chains:
-        row = []
-        for spec in specs:
-            s = spec.series
-            busy = s.duration_min + s.buffer_min
-            name = f"{s.id}#{spec.session.number}"
-            lits: dict[tuple[int, str], cp_model.IntVar] = {}
-            for pid, days in sorted(spec.practitioner_days.items()):
-                for d in days:
-                    lit = model.new_bool_var(f"z_{name}_{d}_{pid}")
-                    lits[(d, pid)] = lit
-                    load_p[(pid, d)].append(busy * lit)
-                    load_r[d].append(busy * lit)
-                    if s.needs_device:
-                        load_d[d].append(busy * lit)
-            choice[spec.key] = lits
-            present = model.new_bool_var(f"present_{name}")
-            model.add(sum(lits.values()) == present)
-            day = sum(d * lit for (d, _), lit in lits.items())
-            preferred_id = s.preferred_practitioner
-            preferred = (
-                sum(lit for (_, pid), lit in lits.items() if pid == preferred_id)
-                if preferred_id is not None
-                else None
-            )
-            keep = None
-            start = _current_start(cal, spec)
-            cur = spec.session.current
-            if cur is not None and start is not None:
-                keep = lits.get((start // DAY_MIN, cur.practitioner))
-            first_distance = None
-            if spec.first_target_day is not None:
-                target = spec.first_target_day
-                first_distance = sum(
-                    abs(d - target) * lit for (d, _), lit in lits.items()
-                )
-            row.append(
-                _SessionVars(spec, present, day, preferred, keep, first_distance)
-            )
-        rows.append(row)
-
-    def stretched(spans: tuple[Span, ...]) -> tuple[Span, ...]:
-        return merge([(a, b + longest_buffer) for a, b in spans])
-
-    everyone: dict[int, tuple[Span, ...]] = {}
-    for d in sorted(load_r):
-        everyone[d] = stretched(
-            merge(
-                [
-                    sp
-                    for p in instance.practitioners
-                    for sp in cal.practitioner_spans[p.id][d]
-                ]
-            )
-        )
-    for (pid, d), loads in sorted(load_p.items()):
-        spans = stretched(cal.practitioner_spans[pid][d])
-        cap = _minutes(spans) - _busy_inside(cal, f"p:{pid}", spans)
-        model.add(sum(loads) <= max(0, cap))
-    for d, loads in sorted(load_r.items()):
-        cap = 0
-        for room in instance.rooms:
-            room_days = cal.room_spans[room.id]
-            spans = everyone[d] if room_days is None else stretched(room_days[d])
-            cap += _minutes(spans) - _busy_inside(cal, f"r:{room.id}", spans)
-        model.add(sum(loads) <= max(0, cap))
-    for d, loads in sorted(load_d.items()):
-        cap = sum(
-            _minutes(everyone[d]) - _busy_inside(cal, f"d:{dev.id}", everyone[d])
-            for dev in instance.devices
-        )
-        model.add(sum(loads) <= max(0, cap))
-    placed, cost = _chain_and_cost(model, rows, chain=True)
-    return _DayModel(model, rows, choice, placed, cost)
-
-
 # --------------------------------------------------------------------------- solving
 
 
@@ -603,166 +481,6 @@ def _monolithic(
     return _read_interval(im, cal, outcome.solver), outcome
 
 
-def _decomposed(
-    instance: ScheduleInstance,
-    prepared: Prepared,
-    warm: Mapping[Key, Placement],
-    run: _Run,
-) -> tuple[dict[Key, Placement], _Outcome]:
-    cal = prepared.calendar
-    dm = _day_model(instance, cal, prepared.chains)
-    dm.model.clear_hints()  # type: ignore[no-untyped-call]
-    for row in dm.vars:
-        for v in row:
-            p = warm.get(v.spec.key)
-            dm.model.add_hint(v.present, p is not None)
-            for (d, pid), lit in dm.choice[v.spec.key].items():
-                dm.model.add_hint(
-                    lit, p is not None and (d, pid) == (p.day, p.practitioner)
-                )
-    total = sum(len(c) for c in prepared.chains)
-    outcome = _lexicographic(
-        run,
-        dm.model,
-        dm.placed,
-        dm.cost,
-        total=total,
-        baseline=len(warm),
-        limit_s=0.75 * run.remaining(),
-        phase="days",
-    )
-    if outcome.solver is None:
-        return dict(warm), outcome
-    solver = outcome.solver
-    by_day: dict[int, list[tuple[SessionSpec, str]]] = defaultdict(list)
-    for row in dm.vars:
-        for v in row:
-            for (d, pid), lit in dm.choice[v.spec.key].items():
-                if solver.boolean_value(lit):
-                    by_day[d].append((v.spec, pid))
-    placed = _timetable(instance, cal, by_day, run)
-    return _repair(instance, prepared, placed), outcome
-
-
-def _timetable(
-    instance: ScheduleInstance,
-    cal: Calendar,
-    by_day: Mapping[int, list[tuple[SessionSpec, str]]],
-    run: _Run,
-) -> dict[Key, Placement]:
-    """Stage 2: each day's sessions get a start, room and device (the interval
-    model with the day fixed; the practitioner may still change that day)."""
-    from dataclasses import replace
-
-    placed: dict[Key, Placement] = {}
-    extra: dict[str, list[Span]] = defaultdict(list)
-    days = sorted(by_day)
-    for i, d in enumerate(days):
-        specs = []
-        chosen = {}
-        for spec, pid in by_day[d]:
-            allowed = {p: (d,) for p, ds in spec.practitioner_days.items() if d in ds}
-            specs.append(replace(spec, days=(d,), practitioner_days=allowed))
-            chosen[spec.key] = pid
-        im = _interval_model(
-            instance, cal, [[s] for s in specs], chain=False, extra_busy=extra
-        )
-        _hint_interval(im, cal, _first_fit_day(instance, cal, specs, chosen, extra))
-        im.model.minimize(1000 * (len(specs) - im.placed) + im.cost)
-        limit = min(5.0, max(0.05, 0.9 * run.remaining() / (len(days) - i)))
-        solver, status = _solve(run, im.model, limit, f"day {d}")
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            continue
-        for key, p in _read_interval(im, cal, solver).items():
-            placed[key] = p
-            spec = next(s for s in specs if s.key == key)
-            end = p.start + spec.series.duration_min + spec.series.buffer_min
-            extra[f"p:{p.practitioner}"].append((p.start, end))
-            extra[f"r:{p.room}"].append((p.start, end))
-            if p.device is not None:
-                extra[f"d:{p.device}"].append((p.start, end))
-    return placed
-
-
-def _first_fit_day(
-    instance: ScheduleInstance,
-    cal: Calendar,
-    specs: Sequence[SessionSpec],
-    chosen: Mapping[Key, str],
-    extra: Mapping[str, Sequence[Span]],
-) -> dict[Key, Placement]:
-    """A warm start for one day's time-tabling: first fit, longest sessions first,
-    each with the practitioner the day model chose."""
-    from dataclasses import replace
-
-    occ = Occupancy(cal)
-    for key, spans in extra.items():
-        for a, b in spans:
-            occ.add(key, a, b)
-    rooms = [r.id for r in instance.rooms]
-    devices = [d.id for d in instance.devices]
-    out = {}
-    order = sorted(
-        specs,
-        key=lambda s: (s.session.current is None, -s.series.duration_min, s.key),
-    )
-    for spec in order:
-        d = spec.days[0]
-        only = replace(spec, practitioner_days={chosen[spec.key]: (d,)})
-        p = current_placement(cal, occ, spec, [d], devices)
-        if p is None:
-            p = first_fit(cal, occ, only, d, rooms, devices)
-        if p is None:
-            p = first_fit(cal, occ, spec, d, rooms, devices)
-        if p is not None:
-            occ.take(spec, p)
-            out[spec.key] = p
-    return out
-
-
-def _repair(
-    instance: ScheduleInstance, prepared: Prepared, placed: dict[Key, Placement]
-) -> dict[Key, Placement]:
-    """Sessions the time-tabling could not fit: first fit within the window chained
-    from the previous session and towards the next; otherwise the tail is dropped."""
-    cal = prepared.calendar
-    occ = Occupancy(cal)
-    for chain in prepared.chains:
-        for spec in chain:
-            if spec.key in placed:
-                occ.take(spec, placed[spec.key])
-    rooms = [r.id for r in instance.rooms]
-    devices = [d.id for d in instance.devices]
-    out: dict[Key, Placement] = {}
-    for chain in prepared.chains:
-        previous: int | None = None
-        for k, spec in enumerate(chain):
-            p = placed.get(spec.key)
-            if p is None:
-                iv = spec.series.interval_days
-                nxt = placed.get(chain[k + 1].key) if k + 1 < len(chain) else None
-                days = window(spec, previous)
-                if nxt is not None:
-                    days = [
-                        d for d in days if iv.min_days <= nxt.day - d <= iv.max_days
-                    ]
-                target = (
-                    spec.first_target_day
-                    if previous is None
-                    else previous + iv.target_days
-                )
-                for d in sorted(days, key=lambda d: (abs(d - (target or d)), d)):
-                    p = first_fit(cal, occ, spec, d, rooms, devices)
-                    if p is not None:
-                        occ.take(spec, p)
-                        break
-            if p is None:
-                break
-            out[spec.key] = p
-            previous = p.day
-    return out
-
-
 def _price(
     instance: ScheduleInstance, prepared: Prepared, placed: Mapping[Key, Placement]
 ) -> tuple[int, int]:
@@ -792,8 +510,8 @@ def optimize_schedule(
     progress: ProgressCallback | None = None,
 ) -> ScheduleSolution:
     """Place as many pending sessions as possible, then minimise the cost; report
-    the objective, CP-SAT's proven bound and the gap. With `workers=1` the result
-    depends only on the instance and `seed`."""
+    the objective, a proven bound and the gap. With `workers=1` the result
+    depends only on the instance, the time limit and `seed`."""
     run = _Run(time_limit_s, workers, seed, progress)
     prepared = prepare(instance)
     warm = greedy_placements(instance, prepared)
@@ -810,17 +528,35 @@ def optimize_schedule(
     chosen: Strategy = strategy
     if chosen == "auto":
         chosen = "monolithic" if size <= MONOLITHIC_LIMIT else "decomposed"
+    extra: dict[str, object] = {}
     if total == 0:
         placed, outcome = dict(warm), _Outcome(None, cp_model.OPTIMAL, True, 0.0)
     elif chosen == "monolithic":
         placed, outcome = _monolithic(instance, prepared, warm, run)
     else:
-        placed, outcome = _decomposed(instance, prepared, warm, run)
+        found = solve_paths(
+            instance,
+            prepared,
+            warm,
+            time_limit_s=time_limit_s,
+            deterministic=workers <= 1,
+            seed=seed,
+            elapsed=run.elapsed,
+            report=run.report,
+        )
+        placed = found.placed
+        outcome = _Outcome(None, None, found.count_proven, float(found.bound))
+        extra = dict(found.stats)
     n, cost = _price(instance, prepared, placed)
     used_warm = (n, -cost) < (warm_placed, -warm_cost)
     if used_warm:
         placed, n, cost = dict(warm), warm_placed, warm_cost
     bound = outcome.bound
+    if chosen == "monolithic" and total:
+        # series apart (shared capacity relaxed): cheap, and a bound of its own
+        apart = lagrangian(instance, prepared, n)
+        apart.evaluate()
+        bound = max(bound if bound is not None else apart.proven, apart.proven)
     if bound is not None:
         bound = float(min(round(bound), cost))
     optimal = outcome.count_proven and bound is not None and cost <= bound
@@ -836,6 +572,7 @@ def optimize_schedule(
         "greedy_objective": warm_cost,
         "greedy_placed": warm_placed,
         "fell_back_to_greedy": used_warm,
+        **extra,
     }
     elapsed = run.elapsed()
     run.report(float(cost), bound, "done")

@@ -1,0 +1,303 @@
+"""A proven lower bound of the objective: series apart, capacity priced in.
+
+Relaxing every resource shared between series leaves one shortest-path problem
+per series (`optimizer_dp.chain_paths`), and the sum of their optima bounds
+every schedule's cost. That alone ignores that all patients want their
+preferred practitioner on the same Tuesdays, so the capacities are put back as
+Lagrangian prices: for any prices λ ≥ 0 on
+
+    Σ busy minutes of the sessions of practitioner p on day d ≤ cap(p, d)
+    Σ busy minutes of all sessions on day d             ≤ rooms' cap(d)
+    Σ busy minutes of device sessions on day d          ≤ devices' cap(d)
+
+each session pays λ × its busy minutes where it goes, the series are solved
+apart again, and Σ optimum − Σ λ × cap is again a lower bound (weak duality),
+because every real schedule meets those capacities: each counts only time a
+session could use (working spans stretched by the longest buffer) minus booked
+time. Subgradient steps raise the prices where the relaxed series pile up. The
+best value seen is kept, and rounded up, since every cost is an integer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from skinterval.domain.optimizer_calendar import (
+    DAY_MIN,
+    Calendar,
+    Prepared,
+    SessionSpec,
+    Span,
+    merge,
+)
+from skinterval.domain.optimizer_dp import (
+    KEEP,
+    chain_paths,
+    current_start,
+    moved_cost,
+    placement_bound,
+)
+from skinterval.domain.optimizer_model import (
+    WEIGHT_MOVE,
+    WEIGHT_PRACTITIONER_CHANGE,
+    ScheduleInstance,
+)
+
+
+def _minutes(spans: Sequence[Span]) -> int:
+    return sum(b - a for a, b in merge(list(spans)))
+
+
+def _busy_inside(cal: Calendar, key: str, spans: tuple[Span, ...]) -> int:
+    inside = []
+    for a, b in cal.busy.get(key, ()):
+        for c, d in spans:
+            lo, hi = max(a, c), min(b, d)
+            if lo < hi:
+                inside.append((lo, hi))
+    return _minutes(inside)
+
+
+def capacities(
+    instance: ScheduleInstance, prepared: Prepared
+) -> tuple[dict[tuple[str, int], int], dict[int, int], dict[int, int]]:
+    """Busy minutes available per practitioner-day, per day in all rooms and per
+    day on all devices — never less than any real schedule uses."""
+    cal = prepared.calendar
+    longest = max(
+        (s.series.buffer_min for chain in prepared.chains for s in chain), default=0
+    )
+
+    def stretched(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+        return merge([(a, b + longest) for a, b in spans])
+
+    days = sorted({d for chain in prepared.chains for s in chain for d in s.days})
+    practitioner: dict[tuple[str, int], int] = {}
+    rooms: dict[int, int] = {}
+    devices: dict[int, int] = {}
+    for d in days:
+        everyone: list[Span] = []
+        for p in instance.practitioners:
+            spans = stretched(cal.practitioner_spans[p.id][d])
+            everyone.extend(spans)
+            practitioner[(p.id, d)] = max(
+                0, _minutes(spans) - _busy_inside(cal, f"p:{p.id}", spans)
+            )
+        anyone = merge(everyone)
+        total = 0
+        for room in instance.rooms:
+            room_days = cal.room_spans[room.id]
+            spans = anyone if room_days is None else stretched(room_days[d])
+            total += _minutes(spans) - _busy_inside(cal, f"r:{room.id}", spans)
+        rooms[d] = max(0, total)
+        devices[d] = max(
+            0,
+            sum(
+                _minutes(anyone) - _busy_inside(cal, f"d:{dev.id}", anyone)
+                for dev in instance.devices
+            ),
+        )
+    return practitioner, rooms, devices
+
+
+Prices = tuple[dict[tuple[str, int], float], dict[int, float], dict[int, float]]
+
+
+@dataclass
+class Lagrangian:
+    """Prices on the three capacities and the best bound found so far."""
+
+    prepared: Prepared
+    cap_p: dict[tuple[str, int], int]
+    cap_r: dict[int, int]
+    cap_d: dict[int, int]
+    placed: int  # the bound covers schedules placing at least this many sessions
+    constant: int  # moves of sessions that can never be placed
+    price_p: dict[tuple[str, int], float] = field(default_factory=dict)
+    price_r: dict[int, float] = field(default_factory=dict)
+    price_d: dict[int, float] = field(default_factory=dict)
+    best: float = -math.inf
+    first: float | None = None  # the value without prices: series apart
+    steps: int = 0
+    best_prices: Prices = field(default_factory=lambda: ({}, {}, {}))
+    keeps: list[list[int | None]] = field(default_factory=list)
+
+    def _costs(
+        self, spec: SessionSpec, keep: int | None
+    ) -> dict[int, tuple[float, str]]:
+        s = spec.series
+        busy = s.duration_min + s.buffer_min
+        preferred = s.preferred_practitioner
+        moved = moved_cost(spec)
+        out: dict[int, tuple[float, str]] = {}
+        for pid, days in spec.practitioner_days.items():
+            change = WEIGHT_PRACTITIONER_CHANGE * (
+                preferred is not None and pid != preferred
+            )
+            for d in days:
+                c = change + moved + busy * self.price_p.get((pid, d), 0.0)
+                if d not in out or c < out[d][0]:
+                    out[d] = (c, pid)
+        if keep is not None:
+            cur = spec.session.current
+            assert cur is not None  # noqa: S101 - keep implies a booking
+            d = keep // DAY_MIN
+            change = WEIGHT_PRACTITIONER_CHANGE * (
+                preferred is not None and cur.practitioner != preferred
+            )
+            c = change + busy * self.price_p.get((cur.practitioner, d), 0.0)
+            if c < out[d][0]:
+                out[d] = (c, KEEP)
+        shared = {d: self.price_r.get(d, 0.0) for d in out}
+        if s.needs_device:
+            shared = {d: v + self.price_d.get(d, 0.0) for d, v in shared.items()}
+        return {d: (c + busy * shared[d], who) for d, (c, who) in out.items()}
+
+    def evaluate(self) -> tuple[float, dict[object, float]]:
+        """The dual value at the current prices and the capacity overloads."""
+        rows: list[list[float | None]] = []
+        paths_by_series = []
+        for chain, keeps in zip(self.prepared.chains, self.keeps, strict=True):
+            costs = [self._costs(s, k) for s, k in zip(chain, keeps, strict=True)]
+            paths = chain_paths(chain, costs)
+            rows.append([None if p is None else float(p.cost) for p in paths])
+            paths_by_series.append(paths)
+        total, lengths = _choose(rows, self.placed)
+        total -= sum(v * self.cap_p[k] for k, v in self.price_p.items())
+        total -= sum(v * self.cap_r[k] for k, v in self.price_r.items())
+        total -= sum(v * self.cap_d[k] for k, v in self.price_d.items())
+        total += self.constant
+        load: dict[object, float] = defaultdict(float)
+        for chain, paths, n in zip(
+            self.prepared.chains, paths_by_series, lengths, strict=True
+        ):
+            path = paths[n]
+            assert path is not None  # noqa: S101 - chosen lengths are possible
+            for spec, d, who in zip(chain, path.days, path.choices, strict=False):
+                s = spec.series
+                busy = s.duration_min + s.buffer_min
+                pid = who or spec.session.current.practitioner  # type: ignore[union-attr]
+                load[("p", pid, d)] += busy
+                load[("r", d)] += busy
+                if s.needs_device:
+                    load[("d", d)] += busy
+        over: dict[object, float] = {}
+        for (pid, d), cap in self.cap_p.items():
+            over[("p", pid, d)] = load.get(("p", pid, d), 0.0) - cap
+        for d, cap in self.cap_r.items():
+            over[("r", d)] = load.get(("r", d), 0.0) - cap
+        for d, cap in self.cap_d.items():
+            over[("d", d)] = load.get(("d", d), 0.0) - cap
+        if total > self.best:
+            self.best = total
+            self.best_prices = (
+                dict(self.price_p),
+                dict(self.price_r),
+                dict(self.price_d),
+            )
+        self.steps += 1
+        if self.first is None:
+            self.first = total
+        return total, over
+
+    def step(self, upper: float, theta: float) -> float:
+        """One subgradient step (Polyak's length towards `upper`); returns the
+        dual value before the step."""
+        value, over = self.evaluate()
+        moving = {k: g for k, g in over.items() if g > 0 or self._price(k) > 0}
+        norm = sum(g * g for g in moving.values())
+        if norm <= 0:
+            return value
+        t = theta * max(upper - value, 1.0) / norm
+        for k, g in moving.items():
+            self._set(k, max(0.0, self._price(k) + t * g))
+        return value
+
+    def _price(self, k: object) -> float:
+        assert isinstance(k, tuple)  # noqa: S101
+        if k[0] == "p":
+            return self.price_p.get((k[1], k[2]), 0.0)
+        return (self.price_r if k[0] == "r" else self.price_d).get(k[1], 0.0)
+
+    def _set(self, k: object, v: float) -> None:
+        assert isinstance(k, tuple)  # noqa: S101
+        if k[0] == "p":
+            self.price_p[(k[1], k[2])] = v
+        else:
+            (self.price_r if k[0] == "r" else self.price_d)[k[1]] = v
+
+    def rebound(self, placed: int) -> int:
+        """The bound for schedules placing at least `placed` sessions, at the
+        best prices found (they were searched for a larger count)."""
+        if placed != self.placed:
+            self.placed, self.best = placed, -math.inf
+            p, r, d = self.best_prices
+            self.price_p, self.price_r, self.price_d = dict(p), dict(r), dict(d)
+            self.evaluate()
+        return self.proven
+
+    @property
+    def proven(self) -> int:
+        """The best dual value rounded up (costs are integers), less a hair for
+        floating-point error."""
+        return math.ceil(self.best - 1e-6)
+
+
+def _choose(rows: list[list[float | None]], placed: int) -> tuple[float, list[int]]:
+    """`placement_bound` with the lengths it picks."""
+    value = placement_bound(rows, placed)
+    longest = [max(i for i, c in enumerate(r) if c is not None) for r in rows]
+    if sum(longest) <= placed:
+        return float(value), longest
+    # Slack left: take each series' cheapest length for the loads (heuristic
+    # only; the value above is what counts for the bound).
+    lengths = [
+        min(
+            (i for i, c in enumerate(r) if c is not None),
+            key=lambda i, r=r: (r[i], -i),  # type: ignore[misc]
+        )
+        for r in rows
+    ]
+    return float(value), lengths
+
+
+def lagrangian(
+    instance: ScheduleInstance, prepared: Prepared, placed: int
+) -> Lagrangian:
+    cap_p, cap_r, cap_d = capacities(instance, prepared)
+    cal = prepared.calendar
+    in_chains = {s.key for chain in prepared.chains for s in chain}
+    constant = sum(
+        WEIGHT_MOVE
+        for series in instance.series
+        for session in series.sessions
+        if session.current is not None and (series.id, session.number) not in in_chains
+    )
+    keeps = [[current_start(cal, s) for s in chain] for chain in prepared.chains]
+    return Lagrangian(prepared, cap_p, cap_r, cap_d, placed, constant, keeps=keeps)
+
+
+def improve_bound(
+    lag: Lagrangian,
+    upper: Callable[[], float],
+    should_stop: Callable[[], bool],
+    iterations: int,
+) -> int:
+    """Subgradient iterations until the budget runs out; the proven bound."""
+    theta = 1.0
+    since = 0
+    last_best = lag.best
+    for _ in range(iterations):
+        if should_stop():
+            break
+        lag.step(upper(), theta)
+        if lag.best > last_best + 1e-9:
+            last_best, since = lag.best, 0
+        else:
+            since += 1
+            if since >= 5:
+                theta, since = theta / 2, 0
+    return lag.proven
