@@ -235,15 +235,17 @@ class Lagrangian:
         if placed != self.placed:
             self.placed, self.best = placed, -math.inf
             p, r, d = self.best_prices
+            self.price_p, self.price_r, self.price_d = {}, {}, {}
+            self.evaluate()  # no prices: the plain series-apart bound
             self.price_p, self.price_r, self.price_d = dict(p), dict(r), dict(d)
             self.evaluate()
         return self.proven
 
     @property
     def proven(self) -> int:
-        """The best dual value rounded up (costs are integers), less a hair for
-        floating-point error."""
-        return math.ceil(self.best - 1e-6)
+        """The best dual value rounded up (costs are integers, never negative),
+        less a hair for floating-point error."""
+        return max(0, math.ceil(self.best - 1e-6))
 
 
 def _choose(rows: list[list[float | None]], placed: int) -> tuple[float, list[int]]:

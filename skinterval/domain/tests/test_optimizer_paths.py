@@ -1,0 +1,191 @@
+"""The series-apart bound, the path programme and the path search.
+
+The bound must never exceed the true optimum (checked against CP-SAT solving
+tiny instances exactly), the programme must be exact for one series (checked
+against brute force over every day assignment), and every schedule the path
+search returns must pass the independent validator, the same way twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+import pytest
+
+from skinterval.domain.optimizer import optimize_schedule
+from skinterval.domain.optimizer_bound import lagrangian
+from skinterval.domain.optimizer_calendar import prepare
+from skinterval.domain.optimizer_dp import (
+    best_of,
+    chain_paths,
+    placement_bound,
+    relaxed_costs,
+    series_bound,
+)
+from skinterval.domain.optimizer_model import (
+    ScheduleInstance,
+    dumps_solution,
+    parse_instance,
+)
+from skinterval.domain.schedule_validator import validate_solution
+from skinterval.domain.tests.test_optimizer import base, series
+
+
+def _random_clinic(seed: int, n_series: int) -> dict[str, Any]:
+    """Two practitioners with different weekdays, one room, short series whose
+    targets pile up on the same days, some with a current booking."""
+    rng = random.Random(seed)
+    short = [{"weekday": d, "start": "09:00", "end": "11:00"} for d in (0, 1, 3)]
+    other = [{"weekday": d, "start": "09:00", "end": "11:00"} for d in (1, 2, 4)]
+    rows = []
+    for i in range(n_series):
+        first = f"2027-01-{rng.choice([5, 5, 7, 8]):02d}"
+        row = series(
+            f"s{i}",
+            first_on=first,
+            n=rng.choice([1, 2, 3]),
+            preferred_practitioner=rng.choice(["alice", "bob", None]),
+            needs_device=rng.random() < 0.5,
+        )
+        row["interval_days"] = {"min": 5, "target": 7, "max": 9}
+        for k, session in enumerate(row["sessions"]):
+            session["earliest_on"] = f"2027-01-{4 + 7 * k:02d}"
+            session["latest_on"] = f"2027-01-{10 + 7 * k:02d}"
+        rows.append(row)
+    data = base(
+        practitioners=[
+            {"id": "alice", "hours": short},
+            {"id": "bob", "hours": other},
+        ],
+        rooms=[{"id": "r1"}],
+        series=rows,
+    )
+    if n_series:
+        data["series"][0]["sessions"][0]["current"] = {
+            "practitioner": "bob",
+            "room": "r1",
+            "start": "2027-01-05T09:00:00+00:00",
+        }
+    return data
+
+
+def _series_apart_bound(instance: ScheduleInstance, placed: int) -> int:
+    prepared = prepare(instance)
+    rows = [series_bound(prepared.calendar, c) for c in prepared.chains]
+    lag = lagrangian(instance, prepared, placed)
+    for _ in range(15):
+        lag.step(upper=100.0, theta=1.0)
+    relaxed = placement_bound(rows, placed)
+    assert lag.first == pytest.approx(relaxed)  # no prices: the plain relaxation
+    return lag.proven
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bound_never_exceeds_the_exact_optimum(seed: int) -> None:
+    instance = parse_instance(_random_clinic(seed, 5))
+    exact = optimize_schedule(
+        instance, time_limit_s=20, workers=1, seed=0, strategy="monolithic"
+    )
+    assert validate_solution(instance, exact) == []
+    assert exact.status == "optimal", exact.stats
+    assert exact.objective is not None
+    bound = _series_apart_bound(instance, len(exact.assignments))
+    assert bound <= exact.objective
+    assert exact.bound is not None
+    assert exact.bound <= exact.objective
+
+
+def _brute_force(instance: ScheduleInstance) -> float:
+    """Cheapest full placement of the one series over every day assignment,
+    ignoring shared capacity (what the programme claims to solve)."""
+    prepared = prepare(instance)
+    (chain,) = prepared.chains
+    costs = [relaxed_costs(prepared.calendar, s) for s in chain]
+    iv = chain[0].series.interval_days
+    best = float("inf")
+    for days in itertools.product(*(sorted(c) for c in costs)):
+        total, previous = 0, None
+        for k, d in enumerate(days):
+            target = (
+                chain[0].first_target_day
+                if previous is None
+                else previous + iv.target_days
+            )
+            if previous is not None and not iv.min_days <= d - previous <= iv.max_days:
+                break
+            assert target is not None
+            total += abs(d - target) + costs[k][d][0]
+            previous = d
+        else:
+            best = min(best, total)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_programme_is_exact_for_one_series(seed: int) -> None:
+    rng = random.Random(seed)
+    data = _random_clinic(seed, 1)
+    row = data["series"][0]
+    row["interval_days"] = {"min": rng.randint(3, 6), "target": 7, "max": 10}
+    row["sessions"] = row["sessions"][:1] + [
+        {
+            "number": k + 2,
+            "earliest_on": f"2027-01-{5 + 7 * (k + 1) - rng.randint(0, 3):02d}",
+            "target_on": f"2027-01-{5 + 7 * (k + 1):02d}",
+            "latest_on": f"2027-01-{5 + 7 * (k + 1) + rng.randint(0, 4):02d}",
+        }
+        for k in range(2)
+    ]
+    instance = parse_instance(data)
+    prepared = prepare(instance)
+    (chain,) = prepared.chains
+    paths = chain_paths(chain, [relaxed_costs(prepared.calendar, s) for s in chain])
+    expected = _brute_force(instance)
+    if expected == float("inf"):
+        assert paths[-1] is None
+    else:
+        assert best_of(paths).cost == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_path_search_is_valid_bounded_and_repeatable(seed: int) -> None:
+    data = _random_clinic(seed, 12)
+    instance = parse_instance(data)
+    runs = [
+        optimize_schedule(
+            instance, time_limit_s=1, workers=1, seed=seed, strategy="decomposed"
+        )
+        for _ in range(2)
+    ]
+    for solution in runs:
+        assert validate_solution(instance, solution) == []
+        assert solution.bound is not None
+        assert solution.objective is not None
+        assert solution.bound <= solution.objective
+        assert solution.stats["strategy"] == "decomposed"
+    assert dumps_solution(runs[0], instance) == dumps_solution(runs[1], instance)
+
+
+def test_path_search_beats_greedy_when_targets_pile_up() -> None:
+    rows = [
+        series(f"s{i}", first_on="2027-01-05", n=3, preferred_practitioner="alice")
+        for i in range(14)
+    ]
+    instance = parse_instance(base(series=rows))
+    best = optimize_schedule(
+        instance, time_limit_s=2, workers=1, seed=0, strategy="decomposed"
+    )
+    assert validate_solution(instance, best) == []
+    assert best.objective is not None
+    assert best.bound is not None
+    assert best.bound <= best.objective <= best.stats["greedy_objective"]
+
+
+def test_placement_bound_lets_the_cheapest_sessions_go() -> None:
+    # two series, each cheaper with fewer sessions; one of them may drop one
+    rows = [[5.0, 3.0, 10.0], [4.0, 8.0]]
+    assert placement_bound(rows, 3) == 10.0 + 8.0
+    assert placement_bound(rows, 2) == 3.0 + 8.0
+    assert placement_bound(rows, 0) == 3.0 + 4.0
