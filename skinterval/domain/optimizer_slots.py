@@ -180,7 +180,26 @@ class Slots:
         mask = self.starts(spec, day, practitioner)
         if not mask:
             return None
-        return self.place(spec, day, practitioner, (mask & -mask).bit_length() - 1)
+        return self.place(spec, day, practitioner, self._snug(mask))
+
+    def _snug(self, mask: int) -> int:
+        """The earliest start in a hole the session fills exactly, else the
+        earliest start: odd holes between consultations are what stop an
+        hour-long session from fitting later."""
+        best, best_score = -1, -1
+        free = mask
+        while free:
+            low = free & -free
+            t = low.bit_length() - 1
+            free ^= low
+            score = (not (mask >> (t - 1)) & 1 if t else 1) + (
+                not (mask >> (t + 1)) & 1
+            )
+            if score > best_score:
+                best, best_score = t, score
+                if score == 2:
+                    break
+        return best
 
     def current(self, spec: SessionSpec, start: int | None) -> Placement | None:
         """Today's booking (at naive minute `start`) if it is still free."""
