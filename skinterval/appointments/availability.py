@@ -78,6 +78,13 @@ def _public_holidays(country: str, subdivision: str, year: int) -> frozenset[dat
     return frozenset(found.keys())
 
 
+def is_public_holiday(clinic: Clinic, day: date) -> bool:
+    """A public holiday on which the clinic closes."""
+    return clinic.closed_on_public_holidays and day in _public_holidays(
+        str(clinic.country), clinic.holiday_subdivision, day.year
+    )
+
+
 def closed_days(
     clinic: Clinic, first_on: date, last_on: date
 ) -> dict[int | None, set[date]]:

@@ -15,9 +15,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from skinterval.appointments import fastpath
 from skinterval.appointments.availability import (
     device_key,
     eligible_practitioners,
+    is_public_holiday,
     load_availability,
     room_key,
 )
@@ -77,6 +79,11 @@ def book_appointment(
         window_override_reason=override_reason.strip(),
         booked_by=booked_by,
     )
+    day = wallclock.local_date(starts_at, clinic.zone)
+    if plan_session is None and fastpath.try_insert(
+        appointment, now=now, closed=is_public_holiday(clinic, day)
+    ):
+        return appointment
     with transaction.atomic():
         release_expired_holds(clinic_id=clinic.pk, now=now)
         location = _check_placement(appointment, now=now)
@@ -295,6 +302,10 @@ def _check_request(
         problems.append("room_required")
     if service.needs_device and device is None:
         problems.append("device_required")
+    if room is not None and not room.is_active:
+        problems.append("room_unavailable")
+    if device is not None and not device.is_active:
+        problems.append("device_unavailable")
     if plan_session is not None:
         plan = plan_session.plan
         if plan.status != PlanStatus.APPROVED or plan.patient_id != patient.pk:

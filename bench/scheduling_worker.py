@@ -1,0 +1,377 @@
+"""Measure slot search and booking on one database; run as a subprocess by
+bench/bench_scheduling.py, which chooses the database through the environment.
+
+Prints one JSON list of results on stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import time as dtime
+from datetime import timedelta
+from typing import Any
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def say(message: str) -> None:
+    print(f"[bench]     {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def slot_search(clinic: Any, db: str, searches: int = 200) -> list[dict[str, Any]]:
+    from bench.scheduling_data import FIRST_DAY
+    from skinterval.appointments.models import ServiceKind, ServiceType
+    from skinterval.appointments.queries import find_slots_for
+    from skinterval.domain import wallclock
+    from skinterval.patients.models import Patient
+
+    rng = random.Random(11)
+    service = ServiceType.objects.get(clinic=clinic, kind=ServiceKind.MICRONEEDLING)
+    patients = list(Patient.objects.filter(clinic=clinic)[:500])
+    timings: list[float] = []
+    found: list[int] = []
+    for n in range(searches + 20):
+        first_on = FIRST_DAY + timedelta(days=rng.randint(30, 700))
+        now = wallclock.to_utc(first_on - timedelta(days=1), dtime(12), clinic.zone)
+        started = time.perf_counter()
+        options = find_slots_for(
+            clinic=clinic,
+            service=service,
+            first_on=first_on,
+            last_on=first_on + timedelta(days=13),
+            target_on=first_on + timedelta(days=7),
+            now=now,
+            patient=rng.choice(patients),
+            limit=10,
+            per_day_limit=3,
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        if n >= 20:  # the first searches warm caches and connections
+            timings.append(elapsed)
+            found.append(len(options))
+    say(
+        f"slot search: {len(timings)} searches, mean {statistics.mean(found):.1f} slots"
+    )
+    params = {
+        "db": db,
+        "searches": searches,
+        "window_days": 14,
+        "appointments": 200_000,
+        "practitioners": 20,
+        "rooms": 10,
+        "devices": 4,
+        "seed": 2027,
+    }
+    return [
+        {
+            "name": "slot_search_p50_ms",
+            "value": round(percentile(timings, 50), 2),
+            "unit": "ms",
+            "params": params,
+        },
+        {
+            "name": "slot_search_p95_ms",
+            "value": round(percentile(timings, 95), 2),
+            "unit": "ms",
+            "params": params,
+        },
+    ]
+
+
+def _race(jobs: list[Any]) -> Counter[str]:
+    from django.db import connections
+
+    from skinterval.appointments.errors import SlotTaken
+
+    barrier = threading.Barrier(len(jobs))
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def run(job: Any) -> None:
+        try:
+            barrier.wait()
+            job()
+            result = "won"
+        except SlotTaken:
+            result = "taken"
+        except Exception as exc:
+            result = "error"
+            say(f"server error: {type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes[result] += 1
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def same_slot(clinic: Any, db: str, racers: int = 50) -> list[dict[str, Any]]:
+    from bench.scheduling_data import FIRST_DAY
+    from skinterval.appointments.models import Appointment, ServiceKind, ServiceType
+    from skinterval.appointments.services import book_appointment
+    from skinterval.clinics.models import Device, Room, StaffMember
+    from skinterval.domain import wallclock
+    from skinterval.patients.models import Patient
+
+    service = ServiceType.objects.get(clinic=clinic, kind=ServiceKind.MICRONEEDLING)
+    member = StaffMember.objects.filter(clinic=clinic).order_by("pk").first()
+    day = FIRST_DAY + timedelta(days=800)
+    while (day.weekday() + 0) % 7 >= 5:
+        day += timedelta(days=1)
+    rooms = list(Room.objects.filter(clinic=clinic))
+    devices = list(Device.objects.filter(clinic=clinic))
+    patients = list(Patient.objects.filter(clinic=clinic)[:racers])
+    base = wallclock.to_utc(day, dtime(10), clinic.zone)
+    now = base - timedelta(days=30)
+
+    def job(n: int) -> Any:
+        return lambda: book_appointment(
+            patient=patients[n],
+            service_type=service,
+            practitioner=member,
+            room=rooms[n % len(rooms)],
+            device=devices[n % len(devices)],
+            starts_at=base + timedelta(minutes=15 * (n % 3)),
+            now=now,
+        )
+
+    outcomes = _race([job(n) for n in range(racers)])
+    Appointment.objects.filter(
+        clinic=clinic, starts_at__gte=base - timedelta(days=1)
+    ).delete()
+    say(f"same slot: {dict(outcomes)}")
+    params = {"db": db, "concurrent": racers, "practitioner": 1}
+    return [
+        {
+            "name": "booking_same_slot_winners",
+            "value": outcomes["won"],
+            "unit": "count",
+            "params": params,
+        },
+        {
+            "name": "booking_same_slot_server_errors",
+            "value": outcomes["error"],
+            "unit": "count",
+            "params": params,
+        },
+    ]
+
+
+def _make_ceiling_table(connection: Any) -> None:
+    """A copy of the appointments table that costs the database the same per
+    insert: same columns, indexes, exclusion and check constraints (LIKE ...
+    INCLUDING ALL), the same foreign keys, and the same rows already in it."""
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_insert_ceiling")
+        cur.execute(
+            "CREATE TABLE bench_insert_ceiling"
+            " (LIKE appointments_appointment INCLUDING ALL)"
+        )
+        cur.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'appointments_appointment'::regclass AND contype = 'f'"
+        )
+        for (definition,) in cur.fetchall():
+            cur.execute(f"ALTER TABLE bench_insert_ceiling ADD {definition}")
+        cur.execute(
+            "INSERT INTO bench_insert_ceiling SELECT * FROM appointments_appointment"
+        )
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('bench_insert_ceiling', 'id'),"
+            " (SELECT max(id) FROM bench_insert_ceiling))"
+        )
+        cur.execute("ANALYZE bench_insert_ceiling")
+
+
+def distinct_throughput(
+    clinic: Any, db: str, workers: int = 4, per_worker: int = 200, rounds: int = 3
+) -> list[dict[str, Any]]:
+    """Bookings that never clash, through the booking service, against plain SQL
+    inserts of the same rows into a copy of the table with the same constraints,
+    foreign keys and data. Rounds alternate between the two so that a busy moment
+    on the machine hits both; the median round of each is reported."""
+    import psycopg
+    from django.conf import settings
+    from django.db import connection, connections
+
+    from bench.scheduling_data import FIRST_DAY
+    from skinterval.appointments.models import Appointment, ServiceKind, ServiceType
+    from skinterval.appointments.services import book_appointment
+    from skinterval.clinics.models import StaffMember
+    from skinterval.domain import wallclock
+    from skinterval.patients.models import Patient
+
+    service = ServiceType.objects.get(clinic=clinic, kind=ServiceKind.CONSULTATION)
+    staff = list(StaffMember.objects.filter(clinic=clinic).order_by("pk"))
+    # Loaded with their clinic, as the permission-checked loaders do in a request.
+    patients = list(
+        Patient.objects.filter(clinic=clinic)
+        .select_related("clinic")
+        .order_by("pk")[: workers * per_worker]
+    )
+    zone = clinic.zone
+    first_free = FIRST_DAY + timedelta(days=900)
+
+    def plan_for(w: int, first_on: Any) -> list[tuple[Any, Any, Any]]:
+        """(practitioner, patient, start) for worker w: its own practitioner, on
+        the days that practitioner works, every 30 minutes."""
+        out: list[tuple[Any, Any, Any]] = []
+        day = first_on
+        while len(out) < per_worker:
+            if (day.weekday() + w) % 7 < 5:
+                for slot in range(24):
+                    if len(out) == per_worker:
+                        break
+                    start = wallclock.to_utc(day, dtime(8), zone) + timedelta(
+                        minutes=30 * slot
+                    )
+                    out.append((staff[w], patients[w * per_worker + len(out)], start))
+            day += timedelta(days=1)
+        return out
+
+    def timed(target: Any, chunks: list[Any]) -> float:
+        threads = [threading.Thread(target=target, args=(c,)) for c in chunks]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - started
+
+    def book_all(rows: list[tuple[Any, Any, Any]]) -> None:
+        try:
+            for member, patient, start in rows:
+                book_appointment(
+                    patient=patient,
+                    service_type=service,
+                    practitioner=member,
+                    starts_at=start,
+                    now=now,
+                )
+        finally:
+            connections.close_all()
+
+    dsn = settings.DATABASES["default"]
+    conninfo = psycopg.conninfo.make_conninfo(
+        host=dsn["HOST"],
+        port=dsn["PORT"] or 5432,
+        user=dsn["USER"],
+        password=dsn["PASSWORD"] or "",
+        dbname=dsn["NAME"],
+    )
+
+    def insert_all(chunk: list[tuple[Any, ...]]) -> None:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for row in chunk:
+                conn.execute(CEILING_INSERT, row)
+
+    _make_ceiling_table(connection)
+    booking_rates, ceiling_rates = [], []
+    for r in range(rounds):
+        first_on = first_free + timedelta(days=60 * r)
+        now = wallclock.to_utc(first_on - timedelta(days=1), dtime(0), zone)
+        plans = [plan_for(w, first_on) for w in range(workers)]
+        booking_s = timed(book_all, plans)
+        booked = Appointment.objects.filter(
+            clinic=clinic, starts_at__gte=wallclock.to_utc(first_on, dtime(0), zone)
+        )
+        rows = list(booked.values_list(*CEILING_COLUMNS))
+        booked.delete()
+        ceiling_s = timed(insert_all, [rows[i::workers] for i in range(workers)])
+        booking_rates.append(len(rows) / booking_s)
+        ceiling_rates.append(len(rows) / ceiling_s)
+        say(
+            f"distinct round {r + 1}: {len(rows)} booked in {booking_s:.2f} s, "
+            f"ceiling {ceiling_s:.2f} s"
+        )
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_insert_ceiling")
+    params = {
+        "db": db,
+        "concurrent": workers,
+        "bookings_per_round": workers * per_worker,
+        "rounds": rounds,
+        "statistic": "median round",
+    }
+    return [
+        {
+            "name": "booking_distinct_per_s",
+            "value": round(statistics.median(booking_rates), 1),
+            "unit": "bookings/s",
+            "params": params,
+        },
+        {
+            "name": "insert_ceiling_per_s",
+            "value": round(statistics.median(ceiling_rates), 1),
+            "unit": "inserts/s",
+            "params": params,
+        },
+    ]
+
+
+CEILING_COLUMNS = (
+    "clinic_id",
+    "patient_id",
+    "service_type_id",
+    "practitioner_id",
+    "location_id",
+    "starts_at",
+    "ends_at",
+    "blocked_from_at",
+    "blocked_until_at",
+    "status",
+)
+CEILING_INSERT = (
+    "INSERT INTO bench_insert_ceiling ("
+    + ", ".join(CEILING_COLUMNS)
+    + ", window_override_reason, outside_window, cancellation_reason, sequence,"
+    " created_at, updated_at) VALUES ("
+    + ", ".join(["%s"] * len(CEILING_COLUMNS))
+    + ", '', false, '', 0, now(), now())"
+)
+
+
+def main() -> None:
+    db = sys.argv[1]
+    _setup()
+    from bench.scheduling_data import generate
+
+    started = time.perf_counter()
+    clinic = generate()
+    say(f"{db}: data ready in {time.perf_counter() - started:.1f} s")
+    results = slot_search(clinic, db)
+    results += same_slot(clinic, db)
+    if db == "postgres":
+        results += distinct_throughput(clinic, db)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
