@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from skinterval.appointments.availability import load_availability, pk_of
+from skinterval.appointments.availability import load_availability
 from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceType
 from skinterval.clinics.models import Clinic, Device, Room, StaffMember
 from skinterval.domain import wallclock
@@ -86,7 +87,7 @@ def find_slots_for(
         devices=availability.devices,
         patient_busy=availability.patient_busy,
     )
-    return _options(slots)
+    return _options(slots, availability.rows)
 
 
 def slots_for_plan_session(
@@ -133,32 +134,14 @@ def planned_max_depth_mm(plan_json: dict[str, object]) -> float | None:
     return max(depths) if depths else None
 
 
-def _options(slots: list[Slot]) -> list[SlotOption]:
-    """Attach the model rows to the domain's slots (three queries in all)."""
-    staff = {
-        m.pk: m
-        for m in StaffMember.objects.filter(
-            pk__in={pk_of(s.practitioner_id) for s in slots}
-        )
-    }
-    rooms = {
-        r.pk: r
-        for r in Room.objects.filter(
-            pk__in={pk_of(s.room_id) for s in slots if s.room_id}
-        )
-    }
-    devices = {
-        d.pk: d
-        for d in Device.objects.filter(
-            pk__in={pk_of(s.device_id) for s in slots if s.device_id}
-        )
-    }
+def _options(slots: list[Slot], rows: dict[str, Any]) -> list[SlotOption]:
+    """Attach the model rows (already loaded with the availability) to the slots."""
     return [
         SlotOption(
             slot=s,
-            practitioner=staff[pk_of(s.practitioner_id)],
-            room=rooms[pk_of(s.room_id)] if s.room_id else None,
-            device=devices[pk_of(s.device_id)] if s.device_id else None,
+            practitioner=rows[s.practitioner_id],
+            room=rows[s.room_id] if s.room_id else None,
+            device=rows[s.device_id] if s.device_id else None,
         )
         for s in slots
     ]
