@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from skinterval.accounts.models import User
+from skinterval.appointments.models import Appointment
 from skinterval.clinics.models import (
     Clinic,
     Device,
@@ -25,7 +27,10 @@ from skinterval.clinics.models import (
     StaffRole,
     WorkingInterval,
 )
+from skinterval.demo.course import seed_course, seed_courses, seed_services
+from skinterval.domain import wallclock
 from skinterval.patients.models import Patient
+from skinterval.plans.models import Plan
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo mode only, see the command
 ROTA_START_ON = date(2026, 1, 1)
@@ -268,7 +273,7 @@ def seed_demo() -> str:
         _practitioner(harbour, harbour_sites, spec, "harbour")
     _patients(harbour, "HSC", 40, rng)
     pat_user = _user("pat", login=True, email="pat@example.test")
-    Patient.objects.update_or_create(
+    pat, _ = Patient.objects.update_or_create(
         clinic=harbour,
         chart_number="HSC-PAT",
         defaults={
@@ -308,7 +313,24 @@ def seed_demo() -> str:
     )
     _patients(northside, "NSD", 8, rng)
 
+    now = timezone.now()
+    seed_courses(harbour, now)
+    # Pat was assessed four days ago, has had session 1 since, and has the next
+    # one booked (`today` is shifted so that the assessment lands four days ago).
+    seed_course(
+        clinic=harbour,
+        patient=pat,
+        stage="booked",
+        sessions_done=1,
+        today=wallclock.local_date(now, harbour.zone) + timedelta(days=38),
+        now=now,
+        services=seed_services(harbour),
+        rng=random.Random(1),  # noqa: S311 - synthetic demo data
+    )
+    seed_services(northside)
+
     return (
         f"Seeded {Clinic.objects.count()} clinics, "
-        f"{StaffMember.objects.count()} staff, {Patient.objects.count()} patients."
+        f"{StaffMember.objects.count()} staff, {Patient.objects.count()} patients, "
+        f"{Plan.objects.count()} plans, {Appointment.objects.count()} appointments."
     )

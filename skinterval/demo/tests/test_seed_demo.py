@@ -6,9 +6,11 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.clinics.models import Clinic, StaffMember, StaffRole
 from skinterval.clinics.queries import staff_member_for
 from skinterval.patients.models import Patient
+from skinterval.plans.models import Plan, PlanSession, PlanStatus
 
 
 @pytest.fixture
@@ -56,18 +58,37 @@ def test_the_demo_clinic_is_believable(seeded):
     assert 38 <= Patient.objects.filter(clinic=harbour).count() <= 45
 
 
+def _counts():
+    return [
+        m.objects.count()
+        for m in (Clinic, StaffMember, Patient, Plan, PlanSession, Appointment)
+    ]
+
+
 def test_seeding_twice_changes_nothing(seeded):
-    counts = (
-        Clinic.objects.count(),
-        StaffMember.objects.count(),
-        Patient.objects.count(),
-    )
+    counts = _counts()
     call_command("seed_demo", verbosity=0)
-    assert counts == (
-        Clinic.objects.count(),
-        StaffMember.objects.count(),
-        Patient.objects.count(),
+    assert counts == _counts()
+
+
+def test_demo_patients_are_at_every_stage_of_a_course(seeded):
+    harbour = Clinic.objects.get(slug="harbour")
+    plans = Plan.objects.filter(clinic=harbour)
+    assert plans.filter(status=PlanStatus.DRAFT, decision="proceed").exists()
+    assert plans.filter(decision="defer").exists()
+    assert plans.filter(decision="decline").exists()
+    assert plans.filter(requires_physician_review=True).exists()
+    assert plans.filter(status=PlanStatus.APPROVED).count() >= 20
+    done = Appointment.objects.filter(
+        clinic=harbour, status=AppointmentStatus.COMPLETED
     )
+    booked = Appointment.objects.filter(clinic=harbour, status=AppointmentStatus.BOOKED)
+    assert done.count() >= 15
+    assert booked.count() >= 10
+    assert not Appointment.objects.filter(outside_window=True).exists()
+    pat = Patient.objects.get(user__username="pat")
+    assert pat.appointments.filter(status=AppointmentStatus.COMPLETED).exists()
+    assert pat.appointments.filter(status=AppointmentStatus.BOOKED).exists()
 
 
 def test_seed_refuses_outside_demo_mode(db, settings):
