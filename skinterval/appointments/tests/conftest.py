@@ -53,3 +53,19 @@ def approved_plan(bookable):
         created_by=bookable.practitioner,
     )
     return approve_plan(plan=plan, approved_by=bookable.practitioner, now=NOW)
+
+
+def colleague(world, username=None):
+    """Another practitioner of the same clinic, qualified like the first and
+    working every weekday at the same location."""
+    from skinterval.clinics.models import StaffRole
+
+    other = t.make_staff(
+        world.clinic,
+        StaffRole.PRACTITIONER,
+        username=username,
+        qualifications=tuple(q.kind for q in world.practitioner.qualifications.all()),
+    )
+    for weekday in range(5):
+        t.make_working_interval(other, world.location, weekday=weekday)
+    return other

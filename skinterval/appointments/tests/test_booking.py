@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from skinterval import testing as t
 from skinterval.appointments.errors import (
     InvalidBooking,
     NotAvailable,
@@ -23,8 +22,8 @@ from skinterval.appointments.services import (
     release_expired_holds,
     reschedule_appointment,
 )
-from skinterval.appointments.tests.conftest import NOW, local
-from skinterval.clinics.models import Closure, StaffRole, TimeOff
+from skinterval.appointments.tests.conftest import NOW, colleague, local
+from skinterval.clinics.models import Closure, TimeOff
 
 TUESDAY = date(2027, 1, 5)
 
@@ -51,51 +50,38 @@ def test_a_free_time_is_booked_with_its_buffer(bookable):
     assert appt.location == bookable.location
 
 
-@pytest.mark.parametrize(
-    ("change", "problem"),
-    [
-        ({}, "practitioner_busy"),
-        ({"practitioner": "second"}, "room_busy"),
-        ({"room": "second_room"}, "device_busy"),
-        (
-            {"room": "second_room", "device": "second_device", "patient": "same"},
-            "patient_busy",
-        ),
-    ],
-)
-def test_each_double_booking_is_refused_with_its_reason(bookable, change, problem):
+# Each case books a second appointment at 10:30 that shares exactly one thing
+# with the 10:00 booking already there.
+DOUBLE_BOOKINGS = {
+    "practitioner_busy": lambda w: {
+        "patient": w.other_patient,
+        "room": w.second_room,
+        "device": w.second_device,
+    },
+    "room_busy": lambda w: {
+        "practitioner": colleague(w),
+        "patient": w.other_patient,
+        "device": w.second_device,
+    },
+    "device_busy": lambda w: {
+        "practitioner": colleague(w),
+        "patient": w.other_patient,
+        "room": w.second_room,
+    },
+    "patient_busy": lambda w: {
+        "practitioner": colleague(w),
+        "room": w.second_room,
+        "device": w.second_device,
+    },
+}
+
+
+@pytest.mark.parametrize("problem", sorted(DOUBLE_BOOKINGS))
+def test_each_double_booking_is_refused_with_its_reason(bookable, problem):
     book(bookable, local(TUESDAY, 10))
-    kwargs = {}
-    if change.get("practitioner") == "second":
-        other = t.make_staff(
-            bookable.clinic,
-            StaffRole.PRACTITIONER,
-            qualifications=tuple(
-                q.kind for q in bookable.practitioner.qualifications.all()
-            ),
-        )
-        t.make_working_interval(other, bookable.location, weekday=1)
-        kwargs["practitioner"] = other
-        kwargs["patient"] = bookable.other_patient
-    if "room" in change:
-        kwargs["room"] = getattr(bookable, change["room"])
-        kwargs["patient"] = bookable.other_patient
-    if "device" in change:
-        kwargs["device"] = getattr(bookable, change["device"])
-    if change.get("patient") == "same":
-        other = t.make_staff(
-            bookable.clinic,
-            StaffRole.PRACTITIONER,
-            qualifications=tuple(
-                q.kind for q in bookable.practitioner.qualifications.all()
-            ),
-        )
-        t.make_working_interval(other, bookable.location, weekday=1)
-        kwargs["practitioner"] = other
-        kwargs["patient"] = bookable.patient
     with pytest.raises(SlotTaken) as caught:
-        book(bookable, local(TUESDAY, 10, 30), **kwargs)
-    assert problem in caught.value.problems
+        book(bookable, local(TUESDAY, 10, 30), **DOUBLE_BOOKINGS[problem](bookable))
+    assert caught.value.problems == (problem,)
     assert caught.value.status_code == 409
     assert Appointment.objects.count() == 1
 

@@ -18,7 +18,7 @@ from skinterval.appointments.calendar_optimizer import (
 )
 from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.appointments.services import book_appointment
-from skinterval.appointments.tests.conftest import ASSESSMENT, NOW, local
+from skinterval.appointments.tests.conftest import ASSESSMENT, NOW, colleague, local
 from skinterval.clinics.models import StaffRole, TimeOff
 from skinterval.domain import wallclock
 from skinterval.plans.services import approve_plan, create_plan
@@ -31,16 +31,7 @@ LAST = date(2027, 3, 31)
 def leave(bookable):
     """Three patients with approved plans; session 1 of two of them booked with
     Alice, who then takes leave on those days. Bea can take over."""
-    bea = t.make_staff(
-        bookable.clinic,
-        StaffRole.PRACTITIONER,
-        username="bea",
-        qualifications=tuple(
-            q.kind for q in bookable.practitioner.qualifications.all()
-        ),
-    )
-    for weekday in range(5):
-        t.make_working_interval(bea, bookable.location, weekday=weekday)
+    bea = colleague(bookable, username="bea")
     patients = [
         bookable.patient,
         bookable.other_patient,

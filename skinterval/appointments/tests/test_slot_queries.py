@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from skinterval import testing as t
 from skinterval.appointments.queries import find_slots_for, slots_for_plan_session
 from skinterval.appointments.services import book_appointment
-from skinterval.appointments.tests.conftest import NOW, local
-from skinterval.clinics.models import StaffRole
+from skinterval.appointments.tests.conftest import NOW, colleague, local
 from skinterval.domain import wallclock
 
 
@@ -36,15 +35,7 @@ def test_plan_session_slots_lie_in_the_window_nearest_the_target_first(
 
 
 def test_the_next_session_keeps_the_same_practitioner(bookable, approved_plan):
-    other = t.make_staff(
-        bookable.clinic,
-        StaffRole.PRACTITIONER,
-        qualifications=tuple(
-            q.kind for q in bookable.practitioner.qualifications.all()
-        ),
-    )
-    for weekday in range(5):
-        t.make_working_interval(other, bookable.location, weekday=weekday)
+    other = colleague(bookable)
     s1, s2 = (approved_plan.sessions.get(number=n) for n in (1, 2))
     day = s1.earliest_on
     while day.weekday() > 4:
