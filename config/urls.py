@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("skinterval.accounts.urls")),
     path("clinic/", include("skinterval.clinics.urls")),
     path("patients/", include("skinterval.patients.urls")),
+    path("plans/", include("skinterval.plans.urls")),
     path("portal/", include("skinterval.portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -116,3 +116,32 @@ def make_patient(clinic: Clinic, *, user: User | None = None, **fields: Any) -> 
     }
     values.update(fields)
     return Patient.objects.create(clinic=clinic, user=user, **values)
+
+
+SIMPLE_ASSESSMENT: dict[str, Any] = {
+    "assessed_on": "2027-01-04",
+    "patient": {"birth_date": "1990-05-01", "fitzpatrick": 2},
+    "scars": [{"area": "cheeks", "kind": "rolling", "grade": 3}],
+}
+
+
+def make_plan(
+    patient: Patient,
+    practitioner: StaffMember,
+    *,
+    assessment: dict[str, Any] | None = None,
+    approve: bool = False,
+) -> Any:
+    """A plan made by the real engine (and approved, if asked)."""
+    from django.utils import timezone
+
+    from skinterval.plans.services import approve_plan, create_plan
+
+    plan = create_plan(
+        patient=patient,
+        assessment=assessment or SIMPLE_ASSESSMENT,
+        created_by=practitioner,
+    )
+    if approve:
+        plan = approve_plan(plan=plan, approved_by=practitioner, now=timezone.now())
+    return plan

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from skinterval.testing import make_plan
+
 ALLOWED = 200
 NOT_FOUND = 404
 FORBIDDEN = 403
@@ -46,6 +48,30 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
     "patients:detail/other-clinic": (
         lambda a, b: {"patient_id": b.patient.pk},
         {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED, "pat": FORBIDDEN},
+    ),
+    "plans:new": (
+        lambda a, b: {"patient_id": a.patient.pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": FORBIDDEN,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "plans:detail": (
+        lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "plans:approve": (
+        lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
+        {"anonymous": 405, "alice": 405, "charlie": 405},
     ),
     "portal:home": (
         lambda a, b: {},
