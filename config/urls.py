@@ -15,6 +15,7 @@ urlpatterns = [
     path("clinic/", include("skinterval.clinics.urls")),
     path("patients/", include("skinterval.patients.urls")),
     path("plans/", include("skinterval.plans.urls")),
+    path("booking/", include("skinterval.appointments.urls")),
     path("portal/", include("skinterval.portal.urls")),
     path("admin/", admin.site.urls),
 ]

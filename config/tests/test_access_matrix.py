@@ -73,6 +73,16 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
         lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
         {"anonymous": 405, "alice": 405, "charlie": 405},
     ),
+    "appointments:book_series": (
+        lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
     "portal:home": (
         lambda a, b: {},
         {

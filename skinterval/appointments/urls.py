@@ -1,0 +1,8 @@
+from django.urls import path
+
+from skinterval.appointments import views
+
+app_name = "appointments"
+urlpatterns = [
+    path("plan/<int:plan_id>/", views.book_series, name="book_series"),
+]

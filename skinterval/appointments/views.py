@@ -1,0 +1,210 @@
+"""Booking the sessions of an approved plan, for practitioners and front desk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from skinterval.appointments.errors import BookingError
+from skinterval.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    ServiceKind,
+    ServiceType,
+)
+from skinterval.appointments.queries import SlotOption, slots_for_plan_session
+from skinterval.appointments.services import book_appointment
+from skinterval.clinics.decorators import staff_required
+from skinterval.clinics.models import Device, Room, StaffMember
+from skinterval.clinics.queries import require_staff
+from skinterval.plans.models import Plan, PlanSession, PlanStatus
+from skinterval.plans.queries import get_plan_for_user
+
+OPTIONS_PER_SESSION = 5
+
+
+def _service(plan: Plan) -> ServiceType | None:
+    return ServiceType.objects.filter(
+        clinic=plan.clinic, kind=ServiceKind.MICRONEEDLING, is_active=True
+    ).first()
+
+
+def _active(session: PlanSession) -> Appointment | None:
+    return (
+        session.appointments.exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("practitioner", "room", "device")
+        .first()
+    )
+
+
+@staff_required()
+def book_series(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_plan_for_user(request.user, plan_id)
+    member = require_staff(request.user)
+    service = _service(plan)
+    now = timezone.now()
+    if request.method == "POST" and plan.status == PlanStatus.APPROVED and service:
+        if "book_all" in request.POST:
+            _book_all(request, plan, service, member, now)
+        else:
+            _book_one(request, plan, service, member, now)
+        return redirect("appointments:book_series", plan_id=plan.pk)
+    rows: list[dict[str, Any]] = []
+    for session in plan.sessions.order_by("number"):
+        booked = _active(session)
+        options: list[SlotOption] = []
+        if (
+            booked is None
+            and service is not None
+            and plan.status == PlanStatus.APPROVED
+        ):
+            options = slots_for_plan_session(
+                plan_session=session,
+                service=service,
+                now=now,
+                limit=OPTIONS_PER_SESSION,
+                per_day_limit=2,
+            )
+        rows.append(
+            {
+                "session": session,
+                "booked": booked,
+                "options": [(o, why(o)) for o in options],
+            }
+        )
+        if booked is None:
+            # Later windows depend on this session's date: offer them once it is booked.
+            rows.extend(
+                {"session": later, "booked": None, "options": [], "waiting": True}
+                for later in plan.sessions.filter(number__gt=session.number).order_by(
+                    "number"
+                )
+            )
+            break
+    return render(
+        request,
+        "appointments/book_series.html",
+        {"plan": plan, "rows": rows, "service": service, "clinic": plan.clinic},
+    )
+
+
+def why(option: SlotOption) -> str:
+    """The ranking of a slot in words."""
+    days = option.slot.fit.days_from_target
+    if days == 0:
+        parts = [_("on the target day")]
+    elif days < 0:
+        parts = [
+            ngettext(
+                "%(n)d day before the target", "%(n)d days before the target", -days
+            )
+            % {"n": -days}
+        ]
+    else:
+        parts = [
+            ngettext("%(n)d day after the target", "%(n)d days after the target", days)
+            % {"n": days}
+        ]
+    if option.slot.fit.same_practitioner:
+        parts.append(_("same practitioner as last time"))
+    return "; ".join(parts)
+
+
+def _book_one(
+    request: HttpRequest,
+    plan: Plan,
+    service: ServiceType,
+    member: StaffMember,
+    now: datetime,
+) -> None:
+    try:
+        session = plan.sessions.get(number=int(request.POST["session"]))
+        starts_at = datetime.fromisoformat(request.POST["start"])
+        practitioner = StaffMember.objects.get(
+            clinic=plan.clinic, pk=int(request.POST["practitioner"])
+        )
+        room = Room.objects.filter(
+            clinic=plan.clinic, pk=request.POST.get("room") or 0
+        ).first()
+        device = Device.objects.filter(
+            clinic=plan.clinic, pk=request.POST.get("device") or 0
+        ).first()
+    except (KeyError, ValueError, PlanSession.DoesNotExist, StaffMember.DoesNotExist):
+        messages.error(request, _("That choice is no longer valid; please pick again."))
+        return
+    if starts_at.tzinfo is None:
+        messages.error(request, _("That choice is no longer valid; please pick again."))
+        return
+    try:
+        book_appointment(
+            patient=plan.patient,
+            service_type=service,
+            practitioner=practitioner,
+            room=room,
+            device=device,
+            starts_at=starts_at,
+            now=now,
+            plan_session=session,
+            override_reason=request.POST.get("override_reason", ""),
+            booked_by=member,
+        )
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Session %(n)s booked.") % {"n": session.number})
+
+
+def _book_all(
+    request: HttpRequest,
+    plan: Plan,
+    service: ServiceType,
+    member: StaffMember,
+    now: datetime,
+) -> None:
+    """Book the best slot for every unbooked session, in order: each booking
+    re-flows the windows after it, so the next search sees them."""
+    booked = 0
+    for session in plan.sessions.order_by("number"):
+        if _active(session) is not None:
+            continue
+        session.refresh_from_db()
+        options = slots_for_plan_session(
+            plan_session=session, service=service, now=now, limit=1
+        )
+        if not options:
+            messages.error(
+                request,
+                _("No free time inside the window of session %(n)s.")
+                % {"n": session.number},
+            )
+            break
+        best = options[0]
+        try:
+            book_appointment(
+                patient=plan.patient,
+                service_type=service,
+                practitioner=best.practitioner,
+                room=best.room,
+                device=best.device,
+                starts_at=best.slot.start,
+                now=now,
+                plan_session=session,
+                booked_by=member,
+            )
+        except BookingError as exc:
+            messages.error(request, exc.message)
+            break
+        booked += 1
+    if booked:
+        messages.success(
+            request,
+            ngettext("%(n)d session booked.", "%(n)d sessions booked.", booked)
+            % {"n": booked},
+        )
