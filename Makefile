@@ -7,13 +7,20 @@ CHECK_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 
 .PHONY: install demo test check bench clean
 
-install: $(VENV)/installed
+install: $(VENV)/installed node_modules/.installed
 
 # Rebuilt whenever pyproject.toml changes.
 $(VENV)/installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Front-end libraries at the versions pinned in package-lock.json; re-run whenever
+# the lock file changes. Django serves them under static/vendor/ (config/settings.py).
+node_modules/.installed: package-lock.json package.json
+	@command -v npm >/dev/null 2>&1 || { echo "!! npm is missing: install Node.js and npm (apt-get install -y npm)." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: install
@@ -37,4 +44,4 @@ bench: install
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,7 +151,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "skinterval" / "static"]
+# Front-end libraries come from the npm registry at the versions pinned in
+# package-lock.json (`make install` runs `npm ci` into node_modules/) and are served
+# under static/vendor/<name>/. Settings only name the folders: when node_modules/ is
+# missing, Django's checks warn (staticfiles.W004) instead of start-up failing.
+NODE_MODULES_DIR = BASE_DIR / "node_modules"
+VENDOR_STATIC = {
+    "vendor/htmx": NODE_MODULES_DIR / "htmx.org" / "dist",
+    "vendor/fullcalendar": NODE_MODULES_DIR / "fullcalendar",
+}
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [
+    BASE_DIR / "skinterval" / "static",
+    *VENDOR_STATIC.items(),
+]
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,11 @@
 # pytest-django creates and drops its own test_* database there). Without a reachable
 # server the PostgreSQL run is skipped and says so; under CI (CI=true) the server is
 # started if it is down, and the run fails rather than skip.
+#
+# The end-to-end tests (marked e2e, skinterval/e2e/) drive Debian's Chromium and run
+# once, in the SQLite pass. scripts/ensure_chromium.sh installs Chromium when it is
+# missing and it can; when it cannot they are skipped and this says so, except under
+# CI, where they fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +49,14 @@ start_pg() {
 }
 
 status=0
+if ! scripts/ensure_chromium.sh; then
+  if [ "$CI" = "true" ]; then
+    echo "!! Chromium is required under CI: the end-to-end tests will fail." >&2
+    status=1
+  else
+    echo "==> End-to-end tests will be SKIPPED: Chromium is not available."
+  fi
+fi
 env -u DATABASE_URL "$BIN/pytest" --version >/dev/null
 DATABASE_URL= pytest_run "SQLite" -m "not postgres_only" "$@" || status=1
 
@@ -51,8 +64,9 @@ if ! pg_reachable && [ "$CI" = "true" ]; then
   start_pg || true
 fi
 if pg_reachable; then
-  # The pure domain tests do not touch a database; the rest runs again on PostgreSQL.
-  DATABASE_URL="$PG_URL" pytest_run "PostgreSQL" --ignore=skinterval/domain "$@" || status=1
+  # The pure domain tests do not touch a database, and the browser tests ran once
+  # already; the rest runs again on PostgreSQL.
+  DATABASE_URL="$PG_URL" pytest_run "PostgreSQL" --ignore=skinterval/domain -m "not e2e" "$@" || status=1
 elif [ "$CI" = "true" ]; then
   echo "!! PostgreSQL is not reachable at ${PG_URL} and CI requires it." >&2
   status=1
