@@ -20,6 +20,27 @@ import bench
 from bench.results import Result
 
 RESULTS_PATH = Path("var/bench/results.json")
+DOC_PATH = Path("docs/benchmarks.md")
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+
+
+def figures_table(results: list[Result]) -> str:
+    """The latest figures as a Markdown table, for docs/benchmarks.md."""
+    lines = ["| Name | Value | Unit | Params |", "|---|---|---|---|"]
+    for r in results:
+        params = ", ".join(f"{k}={v}" for k, v in sorted(r.params.items()))
+        lines.append(f"| `{r.name}` | {r.value:g} | {r.unit} | {params} |")
+    return "\n".join(lines)
+
+
+def update_doc(results: list[Result], path: Path = DOC_PATH) -> None:
+    """Replace the figures between the markers in docs/benchmarks.md."""
+    text = path.read_text()
+    if START not in text or END not in text:
+        return
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{START}\n{figures_table(results)}\n{END}{tail}")
 
 
 def discover(only: str | None) -> list[str]:
@@ -39,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         "--only", help="run only benchmark modules whose name contains this"
     )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    parser.add_argument(
+        "--no-doc",
+        action="store_true",
+        help="do not rewrite the figures table in docs/benchmarks.md",
+    )
     args = parser.parse_args(argv)
 
     results: list[Result] = []
@@ -63,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps([r.as_json() for r in results], indent=2, sort_keys=True) + "\n"
     )
     print(f"[bench] wrote {len(results)} results to {args.output}", file=sys.stderr)
+    if not args.only and not args.no_doc:
+        update_doc(results)
     return 0
 
 
