@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from playwright.sync_api import Page
+
+from skinterval.testing import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,6 +43,15 @@ _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 def e2e_required() -> bool:
     """Under CI the end-to-end tests must run: a missing browser fails them."""
     return os.environ.get("CI", "").lower() == "true"
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real login form and wait for the page it leads to."""
+    page.goto(reverse("accounts:login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
 
 
 def screenshot(page: Page, name: str) -> Path:

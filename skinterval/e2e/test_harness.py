@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.templatetags.static import static
+from django.urls import reverse
+from playwright.sync_api import expect
 
-from skinterval.e2e.browser import assert_accessible, axe
+from skinterval.e2e.browser import assert_accessible, axe, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -48,3 +50,29 @@ def test_vendor_files_are_served_by_staticfiles(live_server, browser, path):
         assert "javascript" in response.headers["content-type"]
     finally:
         page.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_htmx_posts_carry_the_csrf_token_from_the_body(page, world_a):
+    """base.html sets hx-headers on <body>: an hx-post anywhere passes Django's
+    CSRF check (here: logging out, which only accepts a POST)."""
+    log_in(page, "alice")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Clinic A")
+    page.evaluate(
+        """url => {
+            const button = document.createElement("button");
+            button.textContent = "htmx log out";
+            button.setAttribute("hx-post", url);
+            button.setAttribute("hx-swap", "none");
+            document.querySelector("main").append(button);
+            htmx.process(button);
+        }""",
+        reverse("accounts:logout"),
+    )
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="htmx log out").click()
+    # Without the token Django answers 403; logging out redirects to the login page.
+    assert posted.value.status == 302
+
+    page.goto(reverse("clinics:overview"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")

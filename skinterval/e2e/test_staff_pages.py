@@ -8,18 +8,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from skinterval.e2e.browser import assert_accessible, screenshot
+from skinterval.e2e.browser import assert_accessible, log_in, screenshot
 from skinterval.testing import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto(reverse("accounts:login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -80,16 +72,10 @@ def test_charlie_never_sees_clinic_a(page: Page, stable_world_a, world_b):
     expect(body).to_contain_text("PatientB")
     expect(body).not_to_contain_text("PatientA")
 
-    response = page.goto(
-        reverse("patients:detail", args=[world_a_patient_id(stable_world_a)])
-    )
+    response = page.goto(reverse("patients:detail", args=[stable_world_a.patient.pk]))
     assert response is not None
     assert response.status == 404
     expect(body).not_to_contain_text("PatientA")
-
-
-def world_a_patient_id(world) -> str:
-    return str(world.patient.pk)
 
 
 def test_patient_search_through_the_real_form(page: Page, stable_world_a, world_b):
