@@ -24,9 +24,9 @@ from jsonschema import Draft202012Validator
 from skinterval.domain.errors import InvalidInput
 
 # Objective weights, in "days away from the target day" (docs/decisions/0003).
-WEIGHT_DAY_FROM_TARGET = 1
-WEIGHT_MOVE = 3
-WEIGHT_PRACTITIONER_CHANGE = 2
+WEIGHT_DAY_FROM_TARGET = 2
+WEIGHT_MOVE = 6
+WEIGHT_PRACTITIONER_CHANGE = 1
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 

@@ -25,6 +25,7 @@ from skinterval.domain.optimizer_dp import (
     series_bound,
 )
 from skinterval.domain.optimizer_model import (
+    WEIGHT_DAY_FROM_TARGET,
     ScheduleInstance,
     dumps_solution,
     parse_instance,
@@ -116,7 +117,7 @@ def _brute_force(instance: ScheduleInstance) -> float:
             if previous is not None and not iv.min_days <= d - previous <= iv.max_days:
                 break
             assert target is not None
-            total += abs(d - target) + costs[k][d][0]
+            total += WEIGHT_DAY_FROM_TARGET * abs(d - target) + costs[k][d][0]
             previous = d
         else:
             best = min(best, total)
