@@ -28,15 +28,13 @@ schedule is the warm start and the fallback: the answer is never worse than it
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ortools.sat.python import cp_model
 
-from skinterval.domain.optimizer_bound import lagrangian
 from skinterval.domain.optimizer_calendar import (
     DAY_MIN,
     Calendar,
@@ -46,9 +44,9 @@ from skinterval.domain.optimizer_calendar import (
     merge,
     prepare,
 )
+from skinterval.domain.optimizer_dp import current_start
 from skinterval.domain.optimizer_greedy import (
     Placement,
-    build_solution,
     greedy_placements,
     greedy_schedule,
 )
@@ -56,24 +54,25 @@ from skinterval.domain.optimizer_model import (
     WEIGHT_DAY_FROM_TARGET,
     WEIGHT_MOVE,
     WEIGHT_PRACTITIONER_CHANGE,
-    Progress,
     ScheduleInstance,
     ScheduleSolution,
-    solution_cost,
 )
 from skinterval.domain.optimizer_paths import solve_paths
+from skinterval.domain.optimizer_run import (
+    Clock,
+    Found,
+    ProgressCallback,
+    conclude,
+    monolithic_fits,
+    price,
+)
 
 Method = Literal["cp-sat", "greedy"]
 Strategy = Literal["auto", "monolithic", "decomposed"]
-ProgressCallback = Callable[[Progress], None]
 Key = tuple[str, int]
 # ortools' LinearExprT also admits numpy scalars, whose arithmetic overloads mypy
 # cannot combine with LinearExpr; model expressions are therefore typed loosely.
 Expr = Any
-
-# Above this many (session, day, practitioner, room) choices the whole interval
-# model is too slow to prove anything in a minute; the path search takes over.
-MONOLITHIC_LIMIT = 20_000
 
 
 def schedule(
@@ -97,27 +96,8 @@ def schedule(
     )
 
 
-@dataclass
-class _Run:
-    """Clock, limits and progress reporting shared by every solve of one run."""
-
-    time_limit_s: float
-    workers: int
-    seed: int
-    progress: ProgressCallback | None
-    started: float = field(default_factory=time.perf_counter)
-    first_feasible_s: float | None = None
-    first_solver_solution_s: float | None = None
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.started
-
-    def remaining(self) -> float:
-        return max(0.0, self.time_limit_s - self.elapsed())
-
-    def report(self, objective: float | None, bound: float | None, phase: str) -> None:
-        if self.progress is not None:
-            self.progress(Progress(round(self.elapsed(), 3), objective, bound, phase))
+class _Run(Clock):
+    """The run's clock, and CP-SAT solvers that respect its limits."""
 
     def solver(self, limit_s: float) -> cp_model.CpSolver:
         """One worker runs on CP-SAT's deterministic clock, so a fixed seed gives
@@ -142,8 +122,6 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         self.phase = phase
 
     def on_solution_callback(self) -> None:
-        if self.run.first_solver_solution_s is None:
-            self.run.first_solver_solution_s = self.run.elapsed()
         self.run.report(self.objective_value, self.best_objective_bound, self.phase)
 
 
@@ -167,7 +145,6 @@ class _SessionVars:
     day: Expr
     preferred: Expr | None
     keep: Expr | None
-    first_distance: Expr | None = None  # exact linear distance, when known
 
 
 def _chain_and_cost(
@@ -191,9 +168,6 @@ def _chain_and_cost(
                 model.add(gap >= iv.min_days).only_enforce_if(v.present)
                 model.add(gap <= iv.max_days).only_enforce_if(v.present)
                 deviation = gap - iv.target_days
-            elif s.first_target_day is not None and v.first_distance is not None:
-                cost.append(WEIGHT_DAY_FROM_TARGET * v.first_distance)
-                deviation = None
             elif s.first_target_day is not None:
                 deviation = v.day - s.first_target_day
             else:
@@ -212,19 +186,6 @@ def _chain_and_cost(
                 kept = 0 if v.keep is None else v.keep
                 cost.append(WEIGHT_MOVE * (1 - kept))
     return sum(placed), sum(cost)
-
-
-def _current_start(cal: Calendar, spec: SessionSpec) -> int | None:
-    """Today's booking start as a grid-aligned naive minute, if it can be kept."""
-    cur = spec.session.current
-    if cur is None or cur.practitioner not in spec.practitioner_days:
-        return None
-    start = cal.minute_of(cur.start_at)
-    if start % cal.grid_min or cal.instant(start) != cur.start_at:
-        return None
-    if start // DAY_MIN not in spec.practitioner_days[cur.practitioner]:
-        return None
-    return start
 
 
 # ------------------------------------------------------------------- interval model
@@ -333,7 +294,7 @@ def _interval_model(
                 model.add(sum(d_lits[spec.key].values()) == present)
             keep = None
             cur = spec.session.current
-            start = _current_start(cal, spec)
+            start = current_start(cal, spec)
             if cur is not None and start is not None and cur.room in r_lits[spec.key]:
                 keep = model.new_bool_var(f"keep_{name}")
                 model.add_implication(keep, p_lits[spec.key][cur.practitioner])
@@ -481,25 +442,6 @@ def _monolithic(
     return _read_interval(im, cal, outcome.solver), outcome
 
 
-def _price(
-    instance: ScheduleInstance, prepared: Prepared, placed: Mapping[Key, Placement]
-) -> tuple[int, int]:
-    """(sessions placed, cost) of a set of placements."""
-    solution = build_solution(
-        instance,
-        prepared,
-        placed,
-        status="feasible",
-        bound=None,
-        stats={},
-        elapsed_s=0.0,
-        first_feasible_s=None,
-    )
-    return len(solution.assignments), solution_cost(
-        instance, solution.assignments
-    ).total
-
-
 def optimize_schedule(
     instance: ScheduleInstance,
     *,
@@ -515,26 +457,19 @@ def optimize_schedule(
     run = _Run(time_limit_s, workers, seed, progress)
     prepared = prepare(instance)
     warm = greedy_placements(instance, prepared)
-    warm_placed, warm_cost = _price(instance, prepared, warm)
     run.first_feasible_s = run.elapsed()
-    run.report(float(warm_cost), None, "greedy")
-    total = sum(len(c) for c in prepared.chains)
-    size = sum(
-        len(days)
-        for chain in prepared.chains
-        for s in chain
-        for days in s.practitioner_days.values()
-    ) * len(instance.rooms)
+    run.report(float(price(instance, prepared, warm)[1]), None, "greedy")
     chosen: Strategy = strategy
     if chosen == "auto":
-        chosen = "monolithic" if size <= MONOLITHIC_LIMIT else "decomposed"
-    extra: dict[str, object] = {}
-    if total == 0:
-        placed, outcome = dict(warm), _Outcome(None, cp_model.OPTIMAL, True, 0.0)
+        fits = monolithic_fits(instance, prepared)
+        chosen = "monolithic" if fits else "decomposed"
+    if not any(prepared.chains):
+        found = Found(warm, True, 0.0, {})
     elif chosen == "monolithic":
         placed, outcome = _monolithic(instance, prepared, warm, run)
+        found = Found(placed, outcome.count_proven, outcome.bound, {})
     else:
-        found = solve_paths(
+        paths = solve_paths(
             instance,
             prepared,
             warm,
@@ -544,45 +479,5 @@ def optimize_schedule(
             elapsed=run.elapsed,
             report=run.report,
         )
-        placed = found.placed
-        outcome = _Outcome(None, None, found.count_proven, float(found.bound))
-        extra = dict(found.stats)
-    n, cost = _price(instance, prepared, placed)
-    used_warm = (n, -cost) < (warm_placed, -warm_cost)
-    if used_warm:
-        placed, n, cost = dict(warm), warm_placed, warm_cost
-    bound = outcome.bound
-    if chosen == "monolithic" and total:
-        # series apart (shared capacity relaxed): cheap, and a bound of its own
-        apart = lagrangian(instance, prepared, n)
-        apart.evaluate()
-        bound = max(bound if bound is not None else apart.proven, apart.proven)
-    if bound is not None:
-        bound = float(min(round(bound), cost))
-    optimal = outcome.count_proven and bound is not None and cost <= bound
-    status = "optimal" if optimal else "feasible"
-    stats = {
-        "method": "cp-sat",
-        "strategy": chosen,
-        "seed": seed,
-        "workers": workers,
-        "time_limit_s": time_limit_s,
-        "sessions_in_model": total,
-        "placement_proven_maximal": outcome.count_proven,
-        "greedy_objective": warm_cost,
-        "greedy_placed": warm_placed,
-        "fell_back_to_greedy": used_warm,
-        **extra,
-    }
-    elapsed = run.elapsed()
-    run.report(float(cost), bound, "done")
-    return build_solution(
-        instance,
-        prepared,
-        placed,
-        status=status,
-        bound=bound,
-        stats=stats,
-        elapsed_s=elapsed,
-        first_feasible_s=run.first_feasible_s,
-    )
+        found = Found(paths.placed, paths.count_proven, float(paths.bound), paths.stats)
+    return conclude(instance, prepared, run, warm, found, chosen)

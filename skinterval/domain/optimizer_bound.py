@@ -6,21 +6,25 @@ every schedule's cost. That alone ignores that all patients want their
 preferred practitioner on the same Tuesdays, so the capacities are put back as
 Lagrangian prices: for any prices λ ≥ 0 on
 
-    Σ busy minutes of the sessions of practitioner p on day d ≤ cap(p, d)
-    Σ busy minutes of all sessions on day d             ≤ rooms' cap(d)
-    Σ busy minutes of device sessions on day d          ≤ devices' cap(d)
+    Σ grid slots of the sessions of practitioner p on day d ≤ cap(p, d)
+    Σ grid slots of all sessions on day d             ≤ rooms' cap(d)
+    Σ grid slots of device sessions on day d          ≤ devices' cap(d)
 
-each session pays λ × its busy minutes where it goes, the series are solved
-apart again, and Σ optimum − Σ λ × cap is again a lower bound (weak duality),
-because every real schedule meets those capacities: each counts only time a
-session could use (working spans stretched by the longest buffer) minus booked
-time. Subgradient steps raise the prices where the relaxed series pile up. The
-best value seen is kept, and rounded up, since every cost is an integer.
+each session pays λ × its slots (⌈busy minutes / grid⌉) where it goes, the
+series are solved apart again, and Σ optimum − Σ λ × cap is again a lower bound
+(weak duality), because every real schedule meets those capacities. Counting
+slots rather than minutes sees fragmentation: a 55-minute session blocks four
+15-minute starts, and a free run between bookings holds only what the sessions'
+sizes can fill (a one-slot hole holds nothing); see `_Runs` for the proof that
+every real schedule fits. Subgradient steps raise the prices where the relaxed
+series pile up. The best value seen is kept, and rounded up, since every cost
+is an integer.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,34 +51,78 @@ from skinterval.domain.optimizer_model import (
 )
 
 
-def _minutes(spans: Sequence[Span]) -> int:
-    return sum(b - a for a, b in merge(list(spans)))
+def slots_of(spec: SessionSpec, grid_min: int) -> int:
+    """Grid slots a session's busy span reaches into: the next session on the
+    same resource cannot start before the end of the last one."""
+    s = spec.series
+    return -(-(s.duration_min + s.buffer_min) // grid_min)
 
 
-def _busy_inside(cal: Calendar, key: str, spans: tuple[Span, ...]) -> int:
-    inside = []
-    for a, b in cal.busy.get(key, ()):
-        for c, d in spans:
-            lo, hi = max(a, c), min(b, d)
-            if lo < hi:
-                inside.append((lo, hi))
-    return _minutes(inside)
+def _fillable(sizes: set[int], longest: int) -> list[int]:
+    """For every run length up to `longest`, the most slots that sessions of
+    the given sizes can fill in it (a knapsack with unlimited copies)."""
+    reach = [True] + [False] * longest
+    for n in range(1, longest + 1):
+        reach[n] = any(n >= k and reach[n - k] for k in sizes)
+    best, out = 0, []
+    for n in range(longest + 1):
+        best = n if reach[n] else best
+        out.append(best)
+    return out
+
+
+class _Runs:
+    """Usable slots of one resource on one day, counted run by run.
+
+    Slot j (minutes [j·g, (j+1)·g)) is usable when its first minute lies in
+    `spans` and in no booking of the resource. A session starting on the grid
+    at slot s with busy span b covers the first minutes of slots s .. s+n−1
+    (n = ⌈b / g⌉), so those slots are usable, consecutive, and covered by no
+    other session: the sessions of a day fill disjoint pieces of the runs, and
+    each run holds at most what the session sizes can fill in it."""
+
+    def __init__(self, cal: Calendar, sizes: set[int]) -> None:
+        self.cal = cal
+        self.sizes = sizes
+        self.fill = _fillable(sizes, DAY_MIN // cal.grid_min * 2)
+
+    def capacity(self, key: str, spans: Sequence[Span]) -> int:
+        g = self.cal.grid_min
+        booked = self.cal.busy.get(key, ())  # merged, so sorted by start and end
+        total = 0
+        for a, b in merge(list(spans)):
+            near = []
+            for c, e in booked[max(0, bisect_right(booked, (a, a)) - 1) :]:
+                if c >= b:
+                    break
+                if e > a:
+                    near.append((c, e))
+            run = 0
+            for j in range(-(-a // g), -(-b // g)):
+                t = j * g
+                if any(c <= t < e for c, e in near):
+                    total += self.fill[min(run, len(self.fill) - 1)]
+                    run = 0
+                else:
+                    run += 1
+            total += self.fill[min(run, len(self.fill) - 1)]
+        return total
 
 
 def capacities(
     instance: ScheduleInstance, prepared: Prepared
 ) -> tuple[dict[tuple[str, int], int], dict[int, int], dict[int, int]]:
-    """Busy minutes available per practitioner-day, per day in all rooms and per
-    day on all devices — never less than any real schedule uses."""
+    """Usable grid slots per practitioner-day, per day over all rooms and per day
+    over all devices (`_Runs`) — never fewer than any real schedule fills."""
     cal = prepared.calendar
-    longest = max(
-        (s.series.buffer_min for chain in prepared.chains for s in chain), default=0
-    )
+    specs = [s for chain in prepared.chains for s in chain]
+    longest = max((s.series.buffer_min for s in specs), default=0)
+    runs = _Runs(cal, {slots_of(s, cal.grid_min) for s in specs})
 
-    def stretched(spans: tuple[Span, ...]) -> tuple[Span, ...]:
-        return merge([(a, b + longest) for a, b in spans])
+    def stretched(spans: tuple[Span, ...]) -> list[Span]:
+        return [(a, b + longest) for a, b in spans]
 
-    days = sorted({d for chain in prepared.chains for s in chain for d in s.days})
+    days = sorted({d for s in specs for d in s.days})
     practitioner: dict[tuple[str, int], int] = {}
     rooms: dict[int, int] = {}
     devices: dict[int, int] = {}
@@ -83,22 +131,14 @@ def capacities(
         for p in instance.practitioners:
             spans = stretched(cal.practitioner_spans[p.id][d])
             everyone.extend(spans)
-            practitioner[(p.id, d)] = max(
-                0, _minutes(spans) - _busy_inside(cal, f"p:{p.id}", spans)
-            )
-        anyone = merge(everyone)
-        total = 0
+            practitioner[(p.id, d)] = runs.capacity(f"p:{p.id}", spans)
+        rooms[d] = 0
         for room in instance.rooms:
             room_days = cal.room_spans[room.id]
-            spans = anyone if room_days is None else stretched(room_days[d])
-            total += _minutes(spans) - _busy_inside(cal, f"r:{room.id}", spans)
-        rooms[d] = max(0, total)
-        devices[d] = max(
-            0,
-            sum(
-                _minutes(anyone) - _busy_inside(cal, f"d:{dev.id}", anyone)
-                for dev in instance.devices
-            ),
+            spans = everyone if room_days is None else stretched(room_days[d])
+            rooms[d] += runs.capacity(f"r:{room.id}", spans)
+        devices[d] = sum(
+            runs.capacity(f"d:{dev.id}", everyone) for dev in instance.devices
         )
     return practitioner, rooms, devices
 
@@ -129,7 +169,7 @@ class Lagrangian:
         self, spec: SessionSpec, keep: int | None
     ) -> dict[int, tuple[float, str]]:
         s = spec.series
-        busy = s.duration_min + s.buffer_min
+        busy = slots_of(spec, self.prepared.calendar.grid_min)
         preferred = s.preferred_practitioner
         moved = moved_cost(spec)
         out: dict[int, tuple[float, str]] = {}
@@ -178,7 +218,7 @@ class Lagrangian:
             assert path is not None  # noqa: S101 - chosen lengths are possible
             for spec, d, who in zip(chain, path.days, path.choices, strict=False):
                 s = spec.series
-                busy = s.duration_min + s.buffer_min
+                busy = slots_of(spec, self.prepared.calendar.grid_min)
                 pid = who or spec.session.current.practitioner  # type: ignore[union-attr]
                 load[("p", pid, d)] += busy
                 load[("r", d)] += busy

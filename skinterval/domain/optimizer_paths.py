@@ -20,7 +20,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from skinterval.domain.optimizer_bound import improve_bound, lagrangian
+from skinterval.domain.optimizer_bound import improve_bound, lagrangian, slots_of
 from skinterval.domain.optimizer_calendar import Prepared, SessionSpec
 from skinterval.domain.optimizer_dp import series_bound
 from skinterval.domain.optimizer_greedy import Placement
@@ -87,12 +87,11 @@ def solve_paths(
     report(float(best.value[1]), float(bound), "bound")
 
     def price(spec: SessionSpec, pid: str, day: int) -> float:
-        s = spec.series
-        busy = s.duration_min + s.buffer_min
-        per_minute = lag.price_p.get((pid, day), 0.0) + lag.price_r.get(day, 0.0)
-        if s.needs_device:
-            per_minute += lag.price_d.get(day, 0.0)
-        return 0.5 * busy * per_minute
+        busy = slots_of(spec, prepared.calendar.grid_min)
+        per_slot = lag.price_p.get((pid, day), 0.0) + lag.price_r.get(day, 0.0)
+        if spec.series.needs_device:
+            per_slot += lag.price_d.get(day, 0.0)
+        return 0.5 * busy * per_slot
 
     priced = construct(instance, prepared, range(len(prepared.chains)), price)
     if priced.value < best.value:

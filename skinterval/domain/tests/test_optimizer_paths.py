@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from skinterval.domain.optimizer import optimize_schedule
-from skinterval.domain.optimizer_bound import lagrangian
+from skinterval.domain.optimizer_bound import _fillable, lagrangian
 from skinterval.domain.optimizer_calendar import prepare
 from skinterval.domain.optimizer_dp import (
     best_of,
@@ -34,9 +34,13 @@ from skinterval.domain.schedule_validator import validate_solution
 from skinterval.domain.tests.test_optimizer import base, series
 
 
-def _random_clinic(seed: int, n_series: int) -> dict[str, Any]:
+def _random_clinic(
+    seed: int, n_series: int, *, fragmented: bool = False
+) -> dict[str, Any]:
     """Two practitioners with different weekdays, one room, short series whose
-    targets pile up on the same days, some with a current booking."""
+    targets pile up on the same days, some with a current booking. Fragmented:
+    sessions of mixed lengths and buffers, and consultations that leave holes
+    too short for some of them."""
     rng = random.Random(seed)
     short = [{"weekday": d, "start": "09:00", "end": "11:00"} for d in (0, 1, 3)]
     other = [{"weekday": d, "start": "09:00", "end": "11:00"} for d in (1, 2, 4)]
@@ -51,6 +55,9 @@ def _random_clinic(seed: int, n_series: int) -> dict[str, Any]:
             needs_device=rng.random() < 0.5,
         )
         row["interval_days"] = {"min": 5, "target": 7, "max": 9}
+        if fragmented:
+            row["duration_min"] = rng.choice([30, 45, 60])
+            row["buffer_min"] = rng.choice([0, 10, 15])
         for k, session in enumerate(row["sessions"]):
             session["earliest_on"] = f"2027-01-{4 + 7 * k:02d}"
             session["latest_on"] = f"2027-01-{10 + 7 * k:02d}"
@@ -63,6 +70,21 @@ def _random_clinic(seed: int, n_series: int) -> dict[str, Any]:
         rooms=[{"id": "r1"}],
         series=rows,
     )
+    if fragmented:
+        data["booked"] = [
+            {
+                "id": f"b{day}{who}",
+                "practitioner": who,
+                "room": "r1",
+                "start": f"2027-01-{day:02d}T{clock}:00+00:00",
+                "end": f"2027-01-{day:02d}T{clock[:2]}:{int(clock[3:]) + 20}:00+00:00",
+            }
+            for day, who, clock in [
+                (4 + 7 * w + k, p, rng.choice(["09:35", "10:05", "10:20"]))
+                for w in range(3)
+                for k, p in ((1, "alice"), (3, "alice"), (2, "bob"))
+            ]
+        ]
     if n_series:
         data["series"][0]["sessions"][0]["current"] = {
             "practitioner": "bob",
@@ -83,9 +105,12 @@ def _series_apart_bound(instance: ScheduleInstance, placed: int) -> int:
     return lag.proven
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_bound_never_exceeds_the_exact_optimum(seed: int) -> None:
-    instance = parse_instance(_random_clinic(seed, 5))
+@pytest.mark.parametrize(
+    ("seed", "fragmented"),
+    [(s, False) for s in range(4)] + [(s, True) for s in range(6)],
+)
+def test_bound_never_exceeds_the_exact_optimum(seed: int, fragmented: bool) -> None:
+    instance = parse_instance(_random_clinic(seed, 5, fragmented=fragmented))
     exact = optimize_schedule(
         instance, time_limit_s=20, workers=1, seed=0, strategy="monolithic"
     )
@@ -190,3 +215,10 @@ def test_placement_bound_lets_the_cheapest_sessions_go() -> None:
     assert placement_bound(rows, 3) == 10.0 + 8.0
     assert placement_bound(rows, 2) == 3.0 + 8.0
     assert placement_bound(rows, 0) == 3.0 + 4.0
+
+
+def test_free_runs_hold_only_what_session_sizes_fill() -> None:
+    # sessions of 2 and 3 slots: a one-slot hole holds nothing, longer runs fill
+    assert _fillable({2, 3}, 6) == [0, 0, 2, 3, 4, 5, 6]
+    # only hour-long sessions (4 slots): a 7-slot run still holds one
+    assert _fillable({4}, 8) == [0, 0, 0, 0, 4, 4, 4, 4, 8]
