@@ -57,7 +57,7 @@ def test_an_assessment_becomes_a_cited_plan(world_a, as_user):
     assert plan.status == PlanStatus.DRAFT
     assert plan.assessment["device"]["max_depth_mm"] == 1.5
     assert "icepick_predominant" in text
-    assert "TCACROSS" in text or "TCA" in text
+    assert "TCA CROSS" in text
     assert 'id="ev-s1"' in text  # every cited source is listed with an anchor
     assert "Approve this plan" in text
 

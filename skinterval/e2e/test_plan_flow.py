@@ -1,0 +1,107 @@
+"""Alice assesses a patient, reviews and approves the plan, and books the series."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from skinterval import testing as t
+from skinterval.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    ServiceKind,
+    ServiceType,
+)
+from skinterval.clinics.models import QualificationKind
+from skinterval.e2e.browser import assert_accessible, log_in, screenshot
+from skinterval.plans.models import Plan, PlanStatus
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# A Monday morning in January, so that dates on the screenshots never change.
+MONDAY = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clinic_a(world_a):
+    for n, patient in enumerate((world_a.patient, world_a.other_patient), start=1):
+        patient.chart_number = f"A-{n:04d}"
+        patient.save(update_fields=["chart_number"])
+    for weekday in range(1, 5):
+        t.make_working_interval(world_a.practitioner, world_a.location, weekday=weekday)
+    ServiceType.objects.create(
+        clinic=world_a.clinic,
+        kind=ServiceKind.MICRONEEDLING,
+        name="Micro-needling",
+        duration_min=60,
+        buffer_after_min=15,
+        needs_device=True,
+        required_qualification=QualificationKind.MICRONEEDLING,
+    )
+    return world_a
+
+
+def test_assess_approve_and_book_the_whole_series(page: Page, clinic_a):
+    with time_machine.travel(MONDAY, tick=True):
+        log_in(page, "alice")
+        page.goto(reverse("patients:detail", args=[clinic_a.patient.pk]))
+        page.get_by_role("link", name="New assessment and plan").click()
+
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Assessment for")
+        scar = page.get_by_label("Scar 1")
+        scar.get_by_label("Area").select_option("cheeks")
+        scar.get_by_label("Scar type").select_option("icepick")
+        scar.get_by_label("Goodman & Baron grade").select_option("3")
+        page.get_by_label("Device").select_option(str(clinic_a.device.pk))
+        screenshot(page, "assessment")
+        assert_accessible(page)
+        page.get_by_role("button", name="Generate the plan").click()
+
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Plan, version 1")
+        expect(page.get_by_role("heading", name="Decision: Proceed")).to_be_visible()
+        expect(page.locator("body")).to_contain_text("icepick_predominant")
+        expect(page.get_by_role("heading", name="Sources")).to_be_visible()
+        screenshot(page, "plan")
+        assert_accessible(page)
+
+        page.get_by_role("button", name="Approve this plan").click()
+        expect(page.get_by_text("Plan approved.")).to_be_visible()
+        plan = Plan.objects.get(patient=clinic_a.patient)
+        assert plan.status == PlanStatus.APPROVED
+
+        page.get_by_role("link", name="Book the sessions").click()
+        expect(page).to_have_url(
+            re.compile(reverse("appointments:book_series", args=[plan.pk]))
+        )
+        expect(page.get_by_role("heading", name="Session 1")).to_be_visible()
+        screenshot(page, "book-series")
+        assert_accessible(page)
+
+        page.get_by_role("button", name="Book every session at its best time").click()
+        expect(page.get_by_text(re.compile(r"\d+ sessions booked\."))).to_be_visible()
+        booked = Appointment.objects.filter(
+            plan_session__plan=plan, status=AppointmentStatus.BOOKED
+        )
+        assert booked.count() == plan.sessions.count()
+        assert not booked.filter(outside_window=True).exists()
+        screenshot(page, "series-booked")
+        assert_accessible(page)
+
+
+def test_the_form_keeps_what_was_typed_when_the_engine_refuses_it(page: Page, clinic_a):
+    with time_machine.travel(MONDAY, tick=True):
+        log_in(page, "alice")
+        page.goto(reverse("plans:new", args=[clinic_a.patient.pk]))
+        page.get_by_label("Isotretinoin", exact=True).select_option("stopped")
+        page.get_by_label("Isotretinoin stopped on").fill("2027-02-01")
+        page.get_by_role("button", name="Generate the plan").click()
+
+        expect(page.get_by_text("is after assessed_on")).to_be_visible()
+        expect(page.get_by_label("Isotretinoin stopped on")).to_have_value("2027-02-01")
+        assert not Plan.objects.exists()
+        assert_accessible(page)
