@@ -145,3 +145,32 @@ def make_plan(
     if approve:
         plan = approve_plan(plan=plan, approved_by=practitioner, now=timezone.now())
     return plan
+
+
+def make_appointment(world: Any, **fields: Any) -> Any:
+    """A booked consultation for the world's patient, written directly (no rules):
+    for tests about who may see it, not about booking."""
+    from datetime import UTC, datetime, timedelta
+
+    from skinterval.appointments.models import Appointment, ServiceType
+
+    service, _ = ServiceType.objects.get_or_create(
+        clinic=world.clinic,
+        name="Consultation",
+        defaults={"kind": "consultation", "duration_min": 30},
+    )
+    starts = datetime(2027, 1, 5, 10, tzinfo=UTC)
+    values: dict[str, Any] = {
+        "clinic": world.clinic,
+        "patient": world.patient,
+        "service_type": service,
+        "practitioner": world.practitioner,
+        "location": world.location,
+        "room": world.room,
+        "starts_at": starts,
+        "ends_at": starts + timedelta(minutes=30),
+        "blocked_from_at": starts,
+        "blocked_until_at": starts + timedelta(minutes=30),
+    }
+    values.update(fields)
+    return Appointment.objects.create(**values)

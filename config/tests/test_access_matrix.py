@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from skinterval.testing import make_plan
+from skinterval.testing import make_appointment, make_plan
 
 ALLOWED = 200
 NOT_FOUND = 404
@@ -75,6 +75,16 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
     ),
     "appointments:book_series": (
         lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "appointments:detail": (
+        lambda a, b: {"appointment_id": make_appointment(a).pk},
         {
             "anonymous": LOGIN,
             "alice": ALLOWED,

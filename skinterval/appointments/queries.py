@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from skinterval.appointments.availability import load_availability
@@ -49,6 +49,7 @@ def find_slots_for(
     min_device_depth_mm: float | None = None,
     limit: int = 10,
     per_day_limit: int | None = None,
+    exclude_appointment_id: int | None = None,
 ) -> list[SlotOption]:
     today = wallclock.local_date(now, clinic.zone)
     first_on = max(first_on, today)
@@ -63,6 +64,7 @@ def find_slots_for(
         practitioners=practitioners,
         patient=patient,
         min_device_depth_mm=min_device_depth_mm,
+        exclude_appointment_id=exclude_appointment_id,
     )
     request = SlotRequest(
         duration_min=service.duration_min,
@@ -97,6 +99,7 @@ def slots_for_plan_session(
     now: datetime,
     limit: int = 10,
     per_day_limit: int | None = 3,
+    exclude_appointment_id: int | None = None,
 ) -> list[SlotOption]:
     """The best slots inside the session's current window."""
     plan = plan_session.plan
@@ -121,6 +124,7 @@ def slots_for_plan_session(
         min_device_depth_mm=planned_max_depth_mm(plan.plan),
         limit=limit,
         per_day_limit=per_day_limit,
+        exclude_appointment_id=exclude_appointment_id,
     )
 
 
@@ -145,3 +149,55 @@ def _options(slots: list[Slot], rows: dict[str, Any]) -> list[SlotOption]:
         )
         for s in slots
     ]
+
+
+def get_appointment_for_user(user: Any, appointment_id: int) -> Appointment:
+    """An appointment of a patient the caller may see; 404 otherwise."""
+    from django.http import Http404
+
+    from skinterval.patients.queries import patients_for_user
+
+    try:
+        return (
+            Appointment.objects.filter(patient__in=patients_for_user(user))
+            .select_related(
+                "patient",
+                "clinic",
+                "practitioner",
+                "room",
+                "device",
+                "service_type",
+                "plan_session__plan",
+            )
+            .get(pk=appointment_id)
+        )
+    except Appointment.DoesNotExist:
+        raise Http404("No such appointment.") from None
+
+
+def slots_to_move(
+    appointment: Appointment, *, now: datetime, limit: int = 6
+) -> list[SlotOption]:
+    """The best times to move an appointment to: inside its session's window for
+    a planned session, otherwise the next two weeks."""
+    if appointment.plan_session is not None:
+        return slots_for_plan_session(
+            plan_session=appointment.plan_session,
+            service=appointment.service_type,
+            now=now,
+            limit=limit,
+            per_day_limit=2,
+            exclude_appointment_id=appointment.pk,
+        )
+    today = wallclock.local_date(now, appointment.clinic.zone)
+    return find_slots_for(
+        clinic=appointment.clinic,
+        service=appointment.service_type,
+        first_on=today,
+        last_on=today + timedelta(days=14),
+        now=now,
+        patient=appointment.patient,
+        limit=limit,
+        per_day_limit=2,
+        exclude_appointment_id=appointment.pk,
+    )

@@ -5,4 +5,5 @@ from skinterval.appointments import views
 app_name = "appointments"
 urlpatterns = [
     path("plan/<int:plan_id>/", views.book_series, name="book_series"),
+    path("appointment/<int:appointment_id>/", views.appointment_detail, name="detail"),
 ]

@@ -13,17 +13,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from skinterval.appointments.errors import BookingError
+from skinterval.appointments.forms import MoveForm
 from skinterval.appointments.models import (
     Appointment,
     AppointmentStatus,
     ServiceKind,
     ServiceType,
 )
-from skinterval.appointments.queries import SlotOption, slots_for_plan_session
-from skinterval.appointments.services import book_appointment
+from skinterval.appointments.queries import (
+    SlotOption,
+    get_appointment_for_user,
+    slots_for_plan_session,
+    slots_to_move,
+)
+from skinterval.appointments.services import book_appointment, reschedule_appointment
 from skinterval.clinics.decorators import staff_required
 from skinterval.clinics.models import Device, Room, StaffMember
 from skinterval.clinics.queries import require_staff
+from skinterval.domain import wallclock
 from skinterval.plans.models import Plan, PlanSession, PlanStatus
 from skinterval.plans.queries import get_plan_for_user
 
@@ -208,3 +215,91 @@ def _book_all(
             ngettext("%(n)d session booked.", "%(n)d sessions booked.", booked)
             % {"n": booked},
         )
+
+
+@staff_required()
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """One appointment: where it sits in its series, and moving it."""
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    clinic = appointment.clinic
+    now = timezone.now()
+    local = wallclock.to_local(appointment.starts_at, clinic.zone)
+    form = MoveForm(
+        request.POST if request.method == "POST" and "move" in request.POST else None,
+        clinic_id=clinic.pk,
+        initial={
+            "on": local.date(),
+            "at": local.time(),
+            "practitioner": appointment.practitioner_id,
+        },
+    )
+    if request.method == "POST":
+        if "pick" in request.POST:
+            _move_to_pick(request, appointment, now)
+            return redirect("appointments:detail", appointment_id=appointment.pk)
+        if form.is_valid():
+            starts_at = wallclock.to_utc(
+                form.cleaned_data["on"], form.cleaned_data["at"], clinic.zone
+            )
+            try:
+                reschedule_appointment(
+                    appointment=appointment,
+                    starts_at=starts_at,
+                    now=now,
+                    practitioner=form.cleaned_data["practitioner"],
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            except BookingError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Appointment moved."))
+                return redirect("appointments:detail", appointment_id=appointment.pk)
+    movable = appointment.status in (AppointmentStatus.HELD, AppointmentStatus.BOOKED)
+    options = slots_to_move(appointment, now=now) if movable else []
+    return render(
+        request,
+        "appointments/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "clinic": clinic,
+            "form": form,
+            "movable": movable,
+            "options": [(o, why(o)) for o in options],
+        },
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+def _move_to_pick(
+    request: HttpRequest, appointment: Appointment, now: datetime
+) -> None:
+    try:
+        starts_at = datetime.fromisoformat(request.POST["start"])
+        practitioner = StaffMember.objects.get(
+            clinic=appointment.clinic, pk=int(request.POST["practitioner"])
+        )
+        room = Room.objects.filter(
+            clinic=appointment.clinic, pk=request.POST.get("room") or 0
+        ).first()
+        device = Device.objects.filter(
+            clinic=appointment.clinic, pk=request.POST.get("device") or 0
+        ).first()
+    except (KeyError, ValueError, StaffMember.DoesNotExist):
+        messages.error(request, _("That choice is no longer valid; please pick again."))
+        return
+    if starts_at.tzinfo is None:
+        messages.error(request, _("That choice is no longer valid; please pick again."))
+        return
+    try:
+        reschedule_appointment(
+            appointment=appointment,
+            starts_at=starts_at,
+            now=now,
+            practitioner=practitioner,
+            room=room,
+            device=device,
+        )
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Appointment moved."))

@@ -105,3 +105,56 @@ def test_the_form_keeps_what_was_typed_when_the_engine_refuses_it(page: Page, cl
         expect(page.get_by_label("Isotretinoin stopped on")).to_have_value("2027-02-01")
         assert not Plan.objects.exists()
         assert_accessible(page)
+
+
+def test_bob_moves_session_2_inside_its_window_but_not_outside(page: Page, clinic_a):
+    with time_machine.travel(MONDAY, tick=True):
+        plan = t.make_plan(clinic_a.patient, clinic_a.practitioner, approve=True)
+        from skinterval.appointments.queries import slots_for_plan_session
+        from skinterval.appointments.services import book_appointment
+
+        service = ServiceType.objects.get(clinic=clinic_a.clinic)
+        for session in plan.sessions.order_by("number")[:2]:
+            session.refresh_from_db()
+            best = slots_for_plan_session(
+                plan_session=session, service=service, now=MONDAY, limit=1
+            )[0]
+            second = book_appointment(
+                patient=plan.patient,
+                service_type=service,
+                practitioner=best.practitioner,
+                room=best.room,
+                device=best.device,
+                starts_at=best.slot.start,
+                now=MONDAY,
+                plan_session=session,
+            )
+
+        log_in(page, "bob")
+        page.goto(reverse("appointments:detail", args=[second.pk]))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("session 2")
+        screenshot(page, "reschedule")
+        assert_accessible(page)
+        page.get_by_role("button", name="Move here").nth(1).click()
+        expect(page.get_by_text("Appointment moved.")).to_be_visible()
+        second.refresh_from_db()
+        assert second.sequence == 1
+
+        session = second.plan_session
+        too_late = session.latest_on.toordinal() + 7
+        from datetime import date
+
+        day = date.fromordinal(too_late)
+        while day.weekday() > 4:
+            day = date.fromordinal(day.toordinal() + 1)
+        page.get_by_label("New day").fill(day.isoformat())
+        page.get_by_label("New time").fill("10:00")
+        page.get_by_role("button", name="Move", exact=True).click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "outside the session's window"
+        )
+        screenshot(page, "reschedule-refused")
+        assert_accessible(page)
+        before = second.starts_at
+        second.refresh_from_db()
+        assert second.starts_at == before

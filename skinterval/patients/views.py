@@ -36,4 +36,13 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @staff_required()
 def patient_detail(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
-    return render(request, "patients/patient_detail.html", {"patient": patient})
+    appointments = (
+        patient.appointments.exclude(status="cancelled")
+        .select_related("service_type", "plan_session")
+        .order_by("starts_at")
+    )
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {"patient": patient, "appointments": appointments},
+    )

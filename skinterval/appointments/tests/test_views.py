@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -109,3 +111,80 @@ def test_a_draft_plan_cannot_be_booked(bookable, as_user):
     assert "Only an approved plan" in client.get(url(draft)).content.decode()
     client.post(url(draft), {"book_all": "1"})
     assert not Appointment.objects.exists()
+
+
+def _booked_series(bookable, approved_plan, as_user):
+    as_user(bookable.practitioner.user).post(url(approved_plan), {"book_all": "1"})
+    return approved_plan.sessions.get(number=2).appointments.get()
+
+
+def test_bob_moves_session_2_to_another_time_inside_its_window(
+    bookable, approved_plan, as_user
+):
+    second = _booked_series(bookable, approved_plan, as_user)
+    client = as_user(bookable.front_desk.user)
+    page = client.get(reverse("appointments:detail", args=[second.pk]))
+    option = next(
+        o for o, _ in page.context["options"] if o.slot.start != second.starts_at
+    )
+    client.post(
+        reverse("appointments:detail", args=[second.pk]),
+        {
+            "pick": "1",
+            "start": option.slot.start.isoformat(),
+            "practitioner": option.practitioner.pk,
+            "room": option.room.pk,
+            "device": option.device.pk,
+        },
+    )
+    second.refresh_from_db()
+    assert second.starts_at == option.slot.start
+    assert second.sequence == 1
+    assert not second.outside_window
+
+
+def test_moving_outside_the_window_is_explained_and_changes_nothing(
+    bookable, approved_plan, as_user
+):
+    second = _booked_series(bookable, approved_plan, as_user)
+    session = second.plan_session
+    too_late = session.latest_on + timedelta(days=7)
+    while too_late.weekday() > 4:
+        too_late += timedelta(days=1)
+    response = as_user(bookable.front_desk.user).post(
+        reverse("appointments:detail", args=[second.pk]),
+        {
+            "move": "1",
+            "on": too_late.isoformat(),
+            "at": "10:00",
+            "practitioner": bookable.practitioner.pk,
+        },
+    )
+    text = response.content.decode()
+    assert response.status_code == 422
+    assert "outside the session" in text
+    assert f"{session.latest_on:%d %b %Y}" in text
+    assert 'value="10:00"' in text  # what was typed stays in the form
+    before = second.starts_at
+    second.refresh_from_db()
+    assert second.starts_at == before
+
+
+def test_a_reason_allows_a_move_outside_the_window(bookable, approved_plan, as_user):
+    second = _booked_series(bookable, approved_plan, as_user)
+    too_late = second.plan_session.latest_on + timedelta(days=7)
+    while too_late.weekday() > 4:
+        too_late += timedelta(days=1)
+    as_user(bookable.front_desk.user).post(
+        reverse("appointments:detail", args=[second.pk]),
+        {
+            "move": "1",
+            "on": too_late.isoformat(),
+            "at": "10:00",
+            "practitioner": bookable.practitioner.pk,
+            "override_reason": "Patient abroad until then",
+        },
+    )
+    second.refresh_from_db()
+    assert wallclock.local_date(second.starts_at, bookable.clinic.zone) == too_late
+    assert second.window_override_reason == "Patient abroad until then"
