@@ -141,6 +141,7 @@ def test_bob_moves_session_2_inside_its_window_but_not_outside(page: Page, clini
         assert second.sequence == 1
 
         session = second.plan_session
+        assert session is not None
         too_late = session.latest_on.toordinal() + 7
         from datetime import date
 
