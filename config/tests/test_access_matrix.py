@@ -31,6 +31,10 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
         lambda a, b: {},
         {"anonymous": LOGIN, "alice": ALLOWED, "bob": ALLOWED, "pat": FORBIDDEN},
     ),
+    "clinics:dashboard": (
+        lambda a, b: {},
+        {"anonymous": LOGIN, "alice": ALLOWED, "bob": ALLOWED, "pat": FORBIDDEN},
+    ),
     "patients:list": (
         lambda a, b: {},
         {"anonymous": LOGIN, "alice": ALLOWED, "bob": ALLOWED, "pat": FORBIDDEN},

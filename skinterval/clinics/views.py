@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
+from skinterval.clinics.dashboard import dashboard_for
 from skinterval.clinics.decorators import staff_required
 from skinterval.clinics.queries import (
     locations_for_clinic,
@@ -42,4 +44,16 @@ def overview(request: HttpRequest) -> HttpResponse:
             "practitioners": practitioners_for_clinic(clinic),
             "patient_count": Patient.objects.filter(clinic=clinic).count(),
         },
+    )
+
+
+@staff_required()
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Today at the clinic, and who needs booking or approving."""
+    member = require_staff(request.user)
+    board = dashboard_for(member.clinic, timezone.now())
+    return render(
+        request,
+        "clinics/dashboard.html",
+        {"clinic": member.clinic, "board": board},
     )
