@@ -159,3 +159,17 @@ def test_bob_moves_session_2_inside_its_window_but_not_outside(page: Page, clini
         before = second.starts_at
         second.refresh_from_db()
         assert second.starts_at == before
+
+
+def test_the_dashboard_shows_todays_work(page: Page, clinic_a):
+    with time_machine.travel(MONDAY, tick=True):
+        t.make_plan(clinic_a.patient, clinic_a.practitioner, approve=True)
+        t.make_plan(clinic_a.other_patient, clinic_a.practitioner)
+        t.make_appointment(clinic_a, patient=clinic_a.other_patient)
+        log_in(page, "alice")
+        page.get_by_role("link", name="Today").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
+        expect(page.get_by_role("heading", name="Awaiting approval")).to_be_visible()
+        expect(page.locator("body")).to_contain_text("session 1, opens")
+        screenshot(page, "dashboard")
+        assert_accessible(page)
