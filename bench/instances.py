@@ -29,6 +29,30 @@ HOUR_PATTERNS: list[list[tuple[int, str, str]]] = [
 ]
 
 
+# The busy clinic (`busy=True`): needling is part of each practitioner's week,
+# two full days and a half day (20 h), so about six of the twelve work at any
+# time on weekdays; three treatment rooms open whenever someone works, three
+# follow the weekday timetable and two small rooms lend a few half days.
+BUSY_PATTERNS: list[list[tuple[int, str, str]]] = [
+    [(1, "09:00", "17:00"), (3, "09:00", "17:00"), (0, "09:00", "13:00")],
+    [(1, "09:00", "17:00"), (2, "09:00", "17:00"), (4, "09:00", "13:00")],
+    [(2, "09:30", "17:30"), (3, "09:30", "17:30"), (4, "13:30", "17:30")],
+    [(d, s, e) for d in (0, 4) for s, e in (("09:00", "13:00"), ("13:30", "17:30"))]
+    + [(5, "09:00", "13:00")],
+]
+BUSY_ROOM_HOURS: list[list[tuple[int, str, str]] | None] = [
+    None,
+    None,
+    None,
+    [(0, "09:00", "13:00")] + [(d, "09:00", "17:30") for d in range(1, 5)],
+    [(0, "09:00", "13:00")] + [(d, "09:00", "17:30") for d in range(1, 5)],
+    [(0, "09:00", "13:00")] + [(d, "09:00", "17:30") for d in range(1, 5)],
+    [(3, "13:00", "17:30")],
+    [(2, "09:00", "13:00")],
+]
+BUSY_BOOKED = 1650
+
+
 def _hours(rows: list[tuple[int, str, str]]) -> list[dict[str, Any]]:
     return [{"weekday": d, "start": s, "end": e} for d, s, e in rows]
 
@@ -45,20 +69,29 @@ def clinic_instance(
     rooms: int = 8,
     devices: int = 5,
     weeks: int = 16,
-    booked: int = 1500,
+    booked: int | None = None,
     seed: int = 7,
+    busy: bool = True,
 ) -> dict[str, Any]:
+    """The benchmark clinic; `busy=False` is the earlier, half-empty one (full-time
+    staff, 1,500 consultations), kept byte for byte so runs can be compared."""
     rng = random.Random(seed)
+    if booked is None:
+        booked = BUSY_BOOKED if busy else 1500
     end_on = START_ON + timedelta(days=7 * weeks - 1)
     staff = []
     for i in range(practitioners):
-        staff.append(
-            {"id": f"p{i + 1:02d}", "hours": _hours(HOUR_PATTERNS[i % 4]), "off": []}
-        )
+        # busy: each team of three (staff[t::4]) mixes three different patterns
+        pattern = BUSY_PATTERNS[(i % 4 + i // 4) % 4] if busy else HOUR_PATTERNS[i % 4]
+        staff.append({"id": f"p{i + 1:02d}", "hours": _hours(pattern), "off": []})
     room_rows: list[dict[str, Any]] = []
     for i in range(rooms):
         row: dict[str, Any] = {"id": f"room{i + 1}"}
-        if i >= rooms - 2:  # two smaller rooms keep office hours only
+        if busy:
+            timetable = BUSY_ROOM_HOURS[i % len(BUSY_ROOM_HOURS)]
+            if timetable is not None:
+                row["hours"] = _hours(timetable)
+        elif i >= rooms - 2:  # two smaller rooms keep office hours only
             row["hours"] = _hours([(d, "09:00", "17:00") for d in range(5)])
         room_rows.append(row)
     device_rows = [{"id": f"pen{i + 1}"} for i in range(devices)]
@@ -109,7 +142,7 @@ def clinic_instance(
         row["sessions"] = sessions
         series_rows.append(row)
 
-    booked_rows = _booked(rng, staff, room_rows, device_rows, weeks, booked)
+    booked_rows = _booked(rng, staff, room_rows, device_rows, weeks, booked, busy)
     return {
         "timezone": "Europe/London",
         "start_on": START_ON.isoformat(),
@@ -130,9 +163,12 @@ def _booked(
     devices: list[dict[str, Any]],
     weeks: int,
     count: int,
+    busy: bool,
 ) -> list[dict[str, Any]]:
     """Non-overlapping 30-minute consultations inside the practitioners' hours;
-    local clock times, written with the offset London has on that day."""
+    local clock times, written with the offset London has on that day. In the
+    busy clinic a consultation takes any room open at that time; in the old one
+    only the rooms without office hours."""
     from zoneinfo import ZoneInfo
 
     from skinterval.domain import wallclock
@@ -152,7 +188,13 @@ def _booked(
         span = rng.choice(spans)
         lo, hi = _minutes(span["start"]), _minutes(span["end"]) - 30
         start = lo + 15 * rng.randrange((hi - lo) // 15 + 1)
-        room = rng.choice(free_rooms)
+        if busy:
+            open_rooms = [r["id"] for r in rooms if _open(r, on.weekday(), start)]
+            if not open_rooms:
+                continue
+            room = rng.choice(open_rooms)
+        else:
+            room = rng.choice(free_rooms)
         device = rng.choice(devices)["id"] if rng.random() < 0.3 else None
         slots = [(p["id"], on, start), (room, on, start)]
         slots += [(k, on, start + 15) for k, _, _ in list(slots)]
@@ -175,6 +217,19 @@ def _booked(
             }
         )
     return out
+
+
+def _open(room: dict[str, Any], weekday: int, start: int) -> bool:
+    """Whether the room is open for a 30-minute consultation at `start`
+    (a room without hours is open whenever a practitioner works)."""
+    if "hours" not in room:
+        return True
+    return any(
+        h["weekday"] == weekday
+        and _minutes(h["start"]) <= start
+        and start + 30 <= _minutes(h["end"])
+        for h in room["hours"]
+    )
 
 
 def _clock(minute: int) -> Any:
@@ -213,3 +268,38 @@ def with_leave(data: dict[str, Any]) -> dict[str, Any]:
             }
         )
     return data
+
+
+def utilisation(data: dict[str, Any]) -> dict[str, float]:
+    """Demand over capacity across the horizon, as fractions: the busy minutes
+    (duration + buffer) of every pending session whose window meets the horizon,
+    plus the booked appointments, over the practitioners' working minutes (leave
+    taken out) and over the rooms' open minutes (a room without hours counts
+    whenever some practitioner works)."""
+    from skinterval.domain.optimizer_calendar import merge, prepare
+    from skinterval.domain.optimizer_model import parse_instance
+
+    instance = parse_instance(data)
+    prepared = prepare(instance)
+    cal = prepared.calendar
+    demand = sum(
+        s.series.duration_min + s.series.buffer_min
+        for chain in prepared.chains
+        for s in chain
+    )
+    demand += sum(
+        int((b.end_at - b.start_at).total_seconds()) // 60 for b in instance.booked
+    )
+    per_day = list(cal.practitioner_spans.values())
+    days = range(len(per_day[0]) if per_day else 0)
+    working = sum(b - a for spans in per_day for d in days for a, b in spans[d])
+    anyone = [merge([s for spans in per_day for s in spans[d]]) for d in days]
+    open_min = 0
+    for room_days in cal.room_spans.values():
+        for d in days:
+            spans = anyone[d] if room_days is None else room_days[d]
+            open_min += sum(b - a for a, b in spans)
+    return {
+        "practitioner": round(demand / max(1, working), 3),
+        "room": round(demand / max(1, open_min), 3),
+    }
