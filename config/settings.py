@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "skinterval.patients",
     "skinterval.plans",
     "skinterval.appointments",
+    "skinterval.charting",
     "skinterval.portal",
     "skinterval.demo",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("patients/", include("skinterval.patients.urls")),
     path("plans/", include("skinterval.plans.urls")),
     path("booking/", include("skinterval.appointments.urls")),
+    path("charting/", include("skinterval.charting.urls")),
     path("portal/", include("skinterval.portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,25 @@ FORBIDDEN = 403
 LOGIN = "login"  # anonymous: redirected to the login page
 
 
+def _session_appointment(world: Any) -> Any:
+    """A booked session 1 of an approved plan, with the treatment consent signed."""
+    from django.utils import timezone
+
+    from skinterval.charting.consent_texts import MICRONEEDLING_2027_01
+    from skinterval.charting.services import sign_consent
+
+    plan = make_plan(world.patient, world.practitioner, approve=True)
+    sign_consent(
+        patient=world.patient,
+        kind="microneedling",
+        text_version=MICRONEEDLING_2027_01.version,
+        signed_name=world.patient.full_name,
+        witnessed_by=world.front_desk,
+        now=timezone.now(),
+    )
+    return make_appointment(world, plan_session=plan.sessions.get(number=1))
+
+
 # url name -> (how to build its kwargs from the worlds, {persona: expected})
 MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] = {
     "home": (
@@ -96,6 +115,48 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
             "charlie": NOT_FOUND,
             "pat": FORBIDDEN,
         },
+    ),
+    "charting:consents": (
+        lambda a, b: {"patient_id": a.patient.pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "charting:consents/other-clinic": (
+        lambda a, b: {"patient_id": b.patient.pk},
+        {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    "charting:sign": (
+        lambda a, b: {"patient_id": a.patient.pk, "kind": "photos"},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "charting:withdraw": (
+        lambda a, b: {"consent_id": 1},
+        {"anonymous": 405, "alice": 405, "charlie": 405},
+    ),
+    "charting:chart": (
+        lambda a, b: {"appointment_id": _session_appointment(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": FORBIDDEN,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "charting:chart/other-clinic": (
+        lambda a, b: {"appointment_id": _session_appointment(b).pk},
+        {"alice": NOT_FOUND, "charlie": ALLOWED},
     ),
     "portal:home": (
         lambda a, b: {},

@@ -1,0 +1,102 @@
+"""Permission-checked reads of consents and charts, and the planning engine's
+`prior_sessions` built from completed charts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from skinterval.charting.models import (
+    ChartStatus,
+    Consent,
+    ConsentKind,
+    ConsentStatus,
+    SessionChart,
+)
+from skinterval.patients.models import Patient
+from skinterval.patients.queries import patients_for_user
+
+if TYPE_CHECKING:
+    from skinterval.clinics.queries import AnyUser
+
+
+def consents_for_user(user: AnyUser) -> QuerySet[Consent]:
+    return Consent.objects.filter(patient__in=patients_for_user(user))
+
+
+def get_consent_for_user(user: AnyUser, consent_id: int) -> Consent:
+    try:
+        return consents_for_user(user).select_related("patient").get(pk=consent_id)
+    except Consent.DoesNotExist:
+        raise Http404("No such consent.") from None
+
+
+def consent_in_force(patient: Patient, kind: ConsentKind | str) -> Consent | None:
+    """The patient's signed, unwithdrawn consent of that kind, if any."""
+    return Consent.objects.filter(
+        patient=patient, kind=kind, status=ConsentStatus.SIGNED
+    ).first()
+
+
+def last_completed_chart(patient: Patient) -> SessionChart | None:
+    """The patient's most recent completed session, with its areas."""
+    return (
+        SessionChart.objects.filter(patient=patient, status=ChartStatus.COMPLETED)
+        .order_by("-performed_on", "-completed_at")
+        .prefetch_related("areas")
+        .first()
+    )
+
+
+def prior_sessions(patient: Patient) -> list[dict[str, Any]]:
+    """The patient's completed sessions in the assessment contract's
+    `prior_sessions` form: date, depth per area and the immediate reaction."""
+    charts = (
+        SessionChart.objects.filter(patient=patient, status=ChartStatus.COMPLETED)
+        .order_by("performed_on", "completed_at")
+        .prefetch_related("areas")
+    )
+    rows: list[dict[str, Any]] = []
+    for chart in charts:
+        assert chart.performed_on is not None  # noqa: S101 - database constraint
+        rows.append(
+            {
+                "on": chart.performed_on.isoformat(),
+                "areas": [
+                    {"area": a.area, "depth_mm": _mm(a.depth_mm)}
+                    for a in sorted(chart.areas.all(), key=lambda a: a.area)
+                ],
+                "reaction": chart.reaction,
+            }
+        )
+    return rows
+
+
+def defaults_from_last(patient: Patient) -> dict[str, Any]:
+    """What the patient's last completed session used, to pre-fill the next."""
+    last = last_completed_chart(patient)
+    if last is None:
+        return {"session": {}, "areas": {}}
+    return {
+        "session": {
+            "anaesthetic": last.anaesthetic,
+            "adjuncts": last.adjuncts,
+            "endpoint": last.endpoint,
+        },
+        "areas": {
+            a.area: {
+                "depth_mm": a.depth_mm,
+                "passes": a.passes,
+                "device": a.device_id,
+                "cartridge_lot": a.cartridge_lot,
+            }
+            for a in last.areas.all()
+        },
+    }
+
+
+def _mm(value: Decimal) -> float:
+    return float(value)
