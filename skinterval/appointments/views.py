@@ -124,6 +124,29 @@ def why(option: SlotOption) -> str:
     return "; ".join(parts)
 
 
+def _picked_slot(
+    request: HttpRequest, clinic_id: int
+) -> tuple[datetime, StaffMember, Room | None, Device | None] | None:
+    """The slot a "Book"/"Move here" button posted, read back from the clinic's
+    own rows; None when anything is missing, malformed or not the clinic's."""
+    try:
+        starts_at = datetime.fromisoformat(request.POST["start"])
+        practitioner = StaffMember.objects.get(
+            clinic_id=clinic_id, pk=int(request.POST["practitioner"])
+        )
+    except (KeyError, ValueError, StaffMember.DoesNotExist):
+        return None
+    if starts_at.tzinfo is None:
+        return None
+    room = Room.objects.filter(
+        clinic_id=clinic_id, pk=request.POST.get("room") or 0
+    ).first()
+    device = Device.objects.filter(
+        clinic_id=clinic_id, pk=request.POST.get("device") or 0
+    ).first()
+    return starts_at, practitioner, room, device
+
+
 def _book_one(
     request: HttpRequest,
     plan: Plan,
@@ -131,24 +154,15 @@ def _book_one(
     member: StaffMember,
     now: datetime,
 ) -> None:
-    try:
-        session = plan.sessions.get(number=int(request.POST["session"]))
-        starts_at = datetime.fromisoformat(request.POST["start"])
-        practitioner = StaffMember.objects.get(
-            clinic=plan.clinic, pk=int(request.POST["practitioner"])
-        )
-        room = Room.objects.filter(
-            clinic=plan.clinic, pk=request.POST.get("room") or 0
-        ).first()
-        device = Device.objects.filter(
-            clinic=plan.clinic, pk=request.POST.get("device") or 0
-        ).first()
-    except (KeyError, ValueError, PlanSession.DoesNotExist, StaffMember.DoesNotExist):
+    picked = _picked_slot(request, plan.clinic_id)
+    number = request.POST.get("session", "")
+    session = (
+        plan.sessions.filter(number=int(number)).first() if number.isdigit() else None
+    )
+    if picked is None or session is None:
         messages.error(request, _("That choice is no longer valid; please pick again."))
         return
-    if starts_at.tzinfo is None:
-        messages.error(request, _("That choice is no longer valid; please pick again."))
-        return
+    starts_at, practitioner, room, device = picked
     try:
         book_appointment(
             patient=plan.patient,
@@ -273,23 +287,11 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
 def _move_to_pick(
     request: HttpRequest, appointment: Appointment, now: datetime
 ) -> None:
-    try:
-        starts_at = datetime.fromisoformat(request.POST["start"])
-        practitioner = StaffMember.objects.get(
-            clinic=appointment.clinic, pk=int(request.POST["practitioner"])
-        )
-        room = Room.objects.filter(
-            clinic=appointment.clinic, pk=request.POST.get("room") or 0
-        ).first()
-        device = Device.objects.filter(
-            clinic=appointment.clinic, pk=request.POST.get("device") or 0
-        ).first()
-    except (KeyError, ValueError, StaffMember.DoesNotExist):
+    picked = _picked_slot(request, appointment.clinic_id)
+    if picked is None:
         messages.error(request, _("That choice is no longer valid; please pick again."))
         return
-    if starts_at.tzinfo is None:
-        messages.error(request, _("That choice is no longer valid; please pick again."))
-        return
+    starts_at, practitioner, room, device = picked
     try:
         reschedule_appointment(
             appointment=appointment,

@@ -95,14 +95,25 @@ def test_book_all_places_every_session_inside_its_window(
         assert not appt.outside_window
 
 
+@pytest.mark.parametrize(
+    "posted",
+    [
+        {"session": "1", "start": "not a date"},
+        {"session": "one", "start": "2027-01-05T10:00:00+00:00", "practitioner": "1"},
+        {"session": "1", "start": "2027-01-05T10:00:00", "practitioner": "1"},
+        {"session": "1", "start": "2027-01-05T10:00:00+00:00", "practitioner": "x"},
+        {"session": "99", "start": "2027-01-05T10:00:00+00:00", "practitioner": "1"},
+    ],
+)
 def test_tampered_input_is_refused_without_an_error_page(
-    bookable, approved_plan, as_user
+    bookable, approved_plan, as_user, posted
 ):
     response = as_user(bookable.practitioner.user).post(
-        url(approved_plan), {"session": "1", "start": "not a date"}, follow=True
+        url(approved_plan), posted, follow=True
     )
     assert response.status_code == 200
     assert "no longer valid" in response.content.decode()
+    assert not Appointment.objects.exists()
 
 
 def test_a_draft_plan_cannot_be_booked(bookable, as_user):
