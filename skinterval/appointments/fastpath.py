@@ -6,10 +6,10 @@ booking needs no read-then-write: one `INSERT … SELECT … WHERE <rules>` eith
 writes the row or writes nothing. Nothing written, or a constraint refusal, sends
 the caller down the full path, which finds the precise reason (or books, when what
 stood in the way was a hold that has just expired). The rules are the same as the
-full path's: the practitioner is active, qualified that day, working at the
-location of the room and device for the whole block, not on leave, and the
-location is not closed. Public holidays and "not in the past" are checked in
-Python before the statement.
+full path's: the practitioner is qualified that day, working at the location of
+the room and device for the whole block, not on leave, and the location is not
+closed. Being an active practitioner, public holidays and "not in the past" are
+checked in Python, from the rows already loaded, before the statement.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import psycopg
 from django.db import IntegrityError, connection, transaction
 
 from skinterval.appointments.models import Appointment
+from skinterval.clinics.models import StaffRole
 from skinterval.domain import wallclock
 
 INSERT_CHECKED = """
@@ -31,13 +32,11 @@ INSERT INTO appointments_appointment (
     blocked_until_at, status, hold_expires_at, window_override_reason,
     outside_window, cancellation_reason, sequence, booked_by_id, created_at,
     updated_at)
-SELECT %(clinic)s, %(patient)s, %(service)s, sm.id, wi.location_id, %(room)s,
-    %(device)s, NULL, %(starts)s, %(ends)s, %(block_from)s, %(block_until)s,
-    %(status)s, %(hold)s, '', false, '', 0, %(by)s, %(now)s, %(now)s
+SELECT %(clinic)s, %(patient)s, %(service)s, wi.staff_member_id, wi.location_id,
+    %(room)s, %(device)s, NULL, %(starts)s, %(ends)s, %(block_from)s,
+    %(block_until)s, %(status)s, %(hold)s, '', false, '', 0, %(by)s, %(now)s, %(now)s
 FROM clinics_workinginterval wi
-JOIN clinics_staffmember sm ON sm.id = wi.staff_member_id
-WHERE sm.id = %(practitioner)s AND sm.clinic_id = %(clinic)s AND sm.is_active
-  AND sm.role = 'practitioner'
+WHERE wi.staff_member_id = %(practitioner)s AND wi.clinic_id = %(clinic)s
   AND wi.weekday = %(weekday)s
   AND wi.start_time <= %(local_from)s AND wi.end_time >= %(local_until)s
   AND wi.effective_from_on <= %(day)s
@@ -45,11 +44,11 @@ WHERE sm.id = %(practitioner)s AND sm.clinic_id = %(clinic)s AND sm.is_active
   AND (%(location)s::bigint IS NULL OR wi.location_id = %(location)s::bigint)
   AND (%(qualification)s = '' OR EXISTS (
       SELECT 1 FROM clinics_qualification q
-      WHERE q.staff_member_id = sm.id AND q.kind = %(qualification)s
+      WHERE q.staff_member_id = wi.staff_member_id AND q.kind = %(qualification)s
         AND (q.valid_until_on IS NULL OR q.valid_until_on >= %(day)s)))
   AND NOT EXISTS (
       SELECT 1 FROM clinics_timeoff t
-      WHERE t.staff_member_id = sm.id AND t.starts_on <= %(day)s
+      WHERE t.staff_member_id = wi.staff_member_id AND t.starts_on <= %(day)s
         AND t.ends_on >= %(day)s)
   AND NOT EXISTS (
       SELECT 1 FROM clinics_closure c
@@ -70,6 +69,9 @@ def try_insert(appointment: Appointment, *, now: datetime, closed: bool) -> bool
     decide (a rule failed, a constraint refused, or the case is not covered)."""
     if connection.vendor != "postgresql" or closed:
         return False
+    practitioner = appointment.practitioner
+    if not practitioner.is_active or practitioner.role != StaffRole.PRACTITIONER:
+        return False  # the full path says why, from the database's current row
     zone = appointment.clinic.zone
     block_from = wallclock.to_local(appointment.blocked_from_at, zone)
     block_until = wallclock.to_local(appointment.blocked_until_at, zone)
