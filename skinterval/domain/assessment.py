@@ -10,15 +10,15 @@ practitioners fix input in one go.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from skinterval.domain.contracts import format_path, load_schema
 from skinterval.domain.errors import InvalidInput
 
 AREAS: tuple[str, ...] = (
@@ -173,30 +173,11 @@ class Assessment:
 
 
 @cache
-def load_schema(name: str) -> dict[str, Any]:
-    """A contract schema, from the verbatim copy packaged in `domain/schemas`."""
-    text = resources.files("skinterval.domain.schemas").joinpath(name).read_text()
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-@cache
 def _validator() -> Draft202012Validator:
     schema = load_schema("assessment.schema.json")
     return Draft202012Validator(
         schema, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
-
-
-def format_path(parts: Iterable[str | int]) -> str:
-    """`["scars", 0, "area"]` -> `scars[0].area`; the empty path is `(root)`."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out or "(root)"
 
 
 def _show(value: object) -> str:

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jsonschema import Draft202012Validator
 
+from skinterval.domain.contracts import format_path, load_schema
 from skinterval.domain.errors import InvalidInput
 
 # Objective weights, in "days away from the target day" (docs/decisions/0003).
@@ -314,24 +314,6 @@ def dumps_solution(solution: ScheduleSolution, instance: ScheduleInstance) -> st
 
 
 # --------------------------------------------------------------------------- parsing
-
-
-def format_path(parts: Iterable[str | int]) -> str:
-    """`["series", 0, "id"]` -> `series[0].id`; the empty path is `(root)`."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out or "(root)"
-
-
-@cache
-def load_schema(name: str) -> dict[str, Any]:
-    text = resources.files("skinterval.domain.schemas").joinpath(name).read_text()
-    schema: dict[str, Any] = json.loads(text)
-    return schema
 
 
 @cache

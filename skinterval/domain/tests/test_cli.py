@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from skinterval.cli import build_parser, run_plan
-from skinterval.domain.assessment import load_schema
+from skinterval.domain.contracts import load_schema
 from skinterval.domain.tests.factories import data
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from jsonschema import Draft202012Validator
 
+from skinterval.domain.contracts import load_schema
 from skinterval.domain.optimizer import optimize_schedule, schedule
 from skinterval.domain.optimizer_model import (
     WEIGHT_DAY_FROM_TARGET,
@@ -27,7 +28,6 @@ from skinterval.domain.optimizer_model import (
     ScheduleInstance,
     ScheduleSolution,
     dumps_solution,
-    load_schema,
     parse_instance,
     solution_as_json,
     solution_cost,

@@ -9,7 +9,8 @@ from datetime import timedelta
 import jsonschema
 from hypothesis import HealthCheck, given, settings
 
-from skinterval.domain.assessment import load_schema, parse_assessment
+from skinterval.domain.assessment import parse_assessment
+from skinterval.domain.contracts import load_schema
 from skinterval.domain.planning import device_cap, plan_series
 from skinterval.domain.protocol import apply_protocol
 from skinterval.domain.render import dumps_plan, plan_to_dict

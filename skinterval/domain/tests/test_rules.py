@@ -15,8 +15,8 @@ from skinterval.domain.assessment import (
     PROCEDURE_KINDS,
     REACTIONS,
     SCAR_KINDS,
-    load_schema,
 )
+from skinterval.domain.contracts import load_schema
 from skinterval.domain.errors import RulesError
 from skinterval.domain.ruleset import build_rules, load_rules, referenced_ids
 
