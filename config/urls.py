@@ -4,6 +4,7 @@ opaque ids only."""
 from django.contrib import admin
 from django.urls import include, path
 
+from skinterval.appointments import urls as appointment_urls
 from skinterval.clinics import views as clinic_views
 
 admin.site.site_header = "Skinterval administration"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("patients/", include("skinterval.patients.urls")),
     path("plans/", include("skinterval.plans.urls")),
     path("booking/", include("skinterval.appointments.urls")),
+    path("calendar/", include(appointment_urls.calendar_patterns)),
     path("charting/", include("skinterval.charting.urls")),
     path("portal/", include("skinterval.portal.urls")),
     path("admin/", admin.site.urls),

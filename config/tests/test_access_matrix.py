@@ -116,6 +116,28 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
             "pat": FORBIDDEN,
         },
     ),
+    "calendar:page": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": ALLOWED,
+            "pat": FORBIDDEN,
+        },
+    ),
+    # Each clinic's staff get their own clinic's events (contents and scoping in
+    # skinterval/appointments/tests/test_calendar.py).
+    "calendar:events": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": ALLOWED,
+            "pat": FORBIDDEN,
+        },
+    ),
     "charting:consents": (
         lambda a, b: {"patient_id": a.patient.pk},
         {
