@@ -52,15 +52,17 @@ def generate(
     days: int = 730,
     patients: int = 5_000,
     seed: int = 2027,
+    slug: str = SLUG,
 ) -> Clinic:
     """Create the clinic, or return it untouched when it already holds exactly
-    this many appointments (the data survives between benchmark runs)."""
-    existing = Clinic.objects.filter(slug=SLUG).first()
+    this many appointments (the data survives between benchmark runs). Another
+    `slug` makes a second clinic beside the first (its logins are named after it)."""
+    existing = Clinic.objects.filter(slug=slug).first()
     if existing is not None:
         if Appointment.objects.filter(clinic=existing).count() == appointments:
             return existing
         raise SystemExit(
-            f"The benchmark database holds another data set; delete it first: {SLUG}"
+            f"The benchmark database holds another data set; delete it first: {slug}"
         )
     rng = random.Random(seed)
     from django.contrib.auth import get_user_model
@@ -69,7 +71,7 @@ def generate(
     with transaction.atomic():
         clinic = Clinic.objects.create(
             name="Benchmark clinic",
-            slug=SLUG,
+            slug=slug,
             timezone="Europe/London",
             country="GB",
             closed_on_public_holidays=False,
@@ -90,7 +92,7 @@ def generate(
         ]
         staff = []
         for i in range(practitioners):
-            user = User.objects.create(username=f"bench-p{i}")
+            user = User.objects.create(username=f"{slug}-p{i}")
             member = StaffMember.objects.create(
                 clinic=clinic,
                 user=user,
@@ -208,3 +210,28 @@ def generate(
         raise SystemExit(f"generated only {made} appointments; raise the fill")
     Appointment.objects.bulk_create(rows, batch_size=2_000)
     return clinic
+
+
+def drop_clinic(clinic: Clinic) -> None:
+    """Delete a generated clinic and everything it owns (rows are PROTECTed, so
+    in order); used for the benchmarks' second, smaller clinic."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        user_ids = list(
+            StaffMember.objects.filter(clinic=clinic).values_list("user_id", flat=True)
+        )
+        for model in (
+            Appointment,
+            Patient,
+            WorkingInterval,
+            Qualification,
+            ServiceType,
+            StaffMember,
+            Device,
+            Room,
+            Location,
+        ):
+            model.objects.filter(clinic=clinic).delete()
+        get_user_model().objects.filter(pk__in=user_ids).delete()
+        clinic.delete()

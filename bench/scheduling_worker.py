@@ -341,6 +341,68 @@ def distinct_throughput(
     ]
 
 
+def calendar_week(clinic: Any, db: str, requests: int = 50) -> list[dict[str, Any]]:
+    """The staff calendar's JSON for one week of every practitioner, through
+    Django's test Client as a logged-in practitioner, on the 200,000-appointment
+    clinic and on a second clinic of 10,000 appointments with the same density
+    (the same 20 practitioners' week, over 37 days instead of two years)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import reverse
+
+    from bench.scheduling_data import FIRST_DAY, drop_clinic, generate
+    from skinterval.clinics.models import StaffMember
+
+    small = generate(
+        appointments=10_000, days=37, patients=1_000, slug="bench-calendar-10k"
+    )
+    with connection.cursor() as cur:  # fresh planner statistics for both clinics
+        cur.execute("ANALYZE appointments_appointment")
+    monday = FIRST_DAY + timedelta(days=7)
+    params = {
+        "start": f"{monday.isoformat()}T00:00:00",
+        "end": f"{(monday + timedelta(days=7)).isoformat()}T00:00:00",
+        "timeZone": "Europe/London",
+    }
+    results = []
+    try:
+        for count, target in ((10_000, small), (200_000, clinic)):
+            member = StaffMember.objects.filter(clinic=target).order_by("pk")[0]
+            client = Client()
+            client.force_login(member.user)
+            timings: list[float] = []
+            with override_settings(ALLOWED_HOSTS=["testserver"]):
+                for n in range(requests + 5):
+                    started = time.perf_counter()
+                    response = client.get(reverse("calendar:events"), params)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    if response.status_code != 200:
+                        raise SystemExit(f"calendar JSON: {response.status_code}")
+                    if n >= 5:  # the first requests warm caches and connections
+                        timings.append(elapsed)
+            shown = sum(1 for e in response.json() if e.get("display") != "background")
+            say(f"calendar week, {count} appointments: {shown} events shown")
+            results.append(
+                {
+                    "name": "calendar_week_ms",
+                    "value": round(statistics.median(timings), 2),
+                    "unit": "ms",
+                    "params": {
+                        "db": db,
+                        "appointments": count,
+                        "events_in_week": shown,
+                        "practitioners": 20,
+                        "requests": requests,
+                        "statistic": "median",
+                    },
+                }
+            )
+    finally:
+        drop_clinic(small)
+    return results
+
+
 WARM_UP_ROUNDS = 1
 
 CEILING_COLUMNS = (
@@ -377,6 +439,7 @@ def main() -> None:
     results += same_slot(clinic, db)
     if db == "postgres":
         results += distinct_throughput(clinic, db)
+        results += calendar_week(clinic, db)
     print(json.dumps(results))
 
 

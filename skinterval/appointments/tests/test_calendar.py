@@ -354,3 +354,19 @@ def test_the_page_refuses_others(world_a, pat, as_user, client, persona):
     browser = as_user(pat) if persona == "pat" else client
     response = browser.get(reverse("calendar:page"))
     assert response.status_code == (403 if persona == "pat" else 302)
+
+
+def test_an_appointment_whose_preparation_alone_falls_in_range_is_left_out(
+    world_a, as_user
+):
+    starts = local(date(2027, 1, 11), 0)  # midnight after the week asked for
+    t.make_appointment(
+        world_a,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        blocked_from_at=starts - timedelta(minutes=15),
+        blocked_until_at=starts + timedelta(minutes=30),
+    )
+    client = as_user(world_a.practitioner.user)
+    assert appointments(events(client, **WEEK)) == []
+    assert len(appointments(events(client, start="2027-01-11", end="2027-01-12"))) == 1
