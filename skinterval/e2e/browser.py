@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ VIEWPORT = {"width": 1280, "height": 800}
 BLOCKING_IMPACTS = ("serious", "critical")
 
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+# A Monday morning in January: tests that set the clock to it get screenshots
+# whose dates never change.
+MONDAY = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 
 
 def e2e_required() -> bool:

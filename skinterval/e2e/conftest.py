@@ -92,3 +92,28 @@ def _broken_resource(errors: list[str], response: Any) -> None:
     icon is always a defect."""
     if response.status >= 400 and response.request.resource_type != "document":
         errors.append(f"{response.status} for {response.url}")
+
+
+@pytest.fixture
+def clinic_a(world_a):
+    """Clinic A ready for micro-needling: fixed chart numbers (so screenshots do not
+    depend on test order), Alice working Monday to Friday, and the service."""
+    from skinterval import testing as t
+    from skinterval.appointments.models import ServiceKind, ServiceType
+    from skinterval.clinics.models import QualificationKind
+
+    for n, patient in enumerate((world_a.patient, world_a.other_patient), start=1):
+        patient.chart_number = f"A-{n:04d}"
+        patient.save(update_fields=["chart_number"])
+    for weekday in range(1, 5):
+        t.make_working_interval(world_a.practitioner, world_a.location, weekday=weekday)
+    world_a.service = ServiceType.objects.create(
+        clinic=world_a.clinic,
+        kind=ServiceKind.MICRONEEDLING,
+        name="Micro-needling",
+        duration_min=60,
+        buffer_after_min=15,
+        needs_device=True,
+        required_qualification=QualificationKind.MICRONEEDLING,
+    )
+    return world_a

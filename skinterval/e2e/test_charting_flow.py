@@ -5,7 +5,6 @@ its field, she corrects it and completes the session."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -16,36 +15,18 @@ from skinterval import testing as t
 from skinterval.appointments.models import (
     Appointment,
     AppointmentStatus,
-    ServiceKind,
-    ServiceType,
 )
 from skinterval.appointments.queries import slots_for_plan_session
 from skinterval.appointments.services import book_appointment
 from skinterval.charting.models import ChartStatus, Consent, SessionChart
-from skinterval.clinics.models import QualificationKind
-from skinterval.e2e.browser import assert_accessible, log_in, screenshot
+from skinterval.e2e.browser import MONDAY, assert_accessible, log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# A Monday morning in January, so that dates on the screenshots never change.
-MONDAY = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
-
 
 @pytest.fixture
-def booked_session_1(world_a) -> Appointment:
-    world_a.patient.chart_number = "A-0001"
-    world_a.patient.save(update_fields=["chart_number"])
-    for weekday in range(1, 5):
-        t.make_working_interval(world_a.practitioner, world_a.location, weekday=weekday)
-    service = ServiceType.objects.create(
-        clinic=world_a.clinic,
-        kind=ServiceKind.MICRONEEDLING,
-        name="Micro-needling",
-        duration_min=60,
-        buffer_after_min=15,
-        needs_device=True,
-        required_qualification=QualificationKind.MICRONEEDLING,
-    )
+def booked_session_1(clinic_a) -> Appointment:
+    world_a, service = clinic_a, clinic_a.service
     with time_machine.travel(MONDAY, tick=False):
         plan = t.make_plan(world_a.patient, world_a.practitioner, approve=True)
         session = plan.sessions.get(number=1)

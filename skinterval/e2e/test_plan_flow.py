@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -14,36 +13,12 @@ from skinterval import testing as t
 from skinterval.appointments.models import (
     Appointment,
     AppointmentStatus,
-    ServiceKind,
     ServiceType,
 )
-from skinterval.clinics.models import QualificationKind
-from skinterval.e2e.browser import assert_accessible, log_in, screenshot
+from skinterval.e2e.browser import MONDAY, assert_accessible, log_in, screenshot
 from skinterval.plans.models import Plan, PlanStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-# A Monday morning in January, so that dates on the screenshots never change.
-MONDAY = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clinic_a(world_a):
-    for n, patient in enumerate((world_a.patient, world_a.other_patient), start=1):
-        patient.chart_number = f"A-{n:04d}"
-        patient.save(update_fields=["chart_number"])
-    for weekday in range(1, 5):
-        t.make_working_interval(world_a.practitioner, world_a.location, weekday=weekday)
-    ServiceType.objects.create(
-        clinic=world_a.clinic,
-        kind=ServiceKind.MICRONEEDLING,
-        name="Micro-needling",
-        duration_min=60,
-        buffer_after_min=15,
-        needs_device=True,
-        required_qualification=QualificationKind.MICRONEEDLING,
-    )
-    return world_a
 
 
 def test_assess_approve_and_book_the_whole_series(page: Page, clinic_a):
