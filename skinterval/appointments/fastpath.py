@@ -113,7 +113,14 @@ def try_insert(appointment: Appointment, *, now: datetime, closed: bool) -> bool
         with _savepoint_if_nested(), connection.connection.cursor() as cursor:
             cursor.execute(INSERT_CHECKED, params, prepare=True)
             row = cursor.fetchone()
-    except (IntegrityError, psycopg.IntegrityError):
+    except (
+        IntegrityError,
+        psycopg.IntegrityError,
+        psycopg.errors.DeadlockDetected,
+        psycopg.errors.SerializationFailure,
+    ):
+        # A refusal, or a deadlock with a racing booking inside the exclusion
+        # check: the full path decides, from what has committed by then.
         return False
     if row is None:
         return False

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from skinterval.appointments import fastpath
 from skinterval.appointments.availability import (
@@ -41,6 +41,9 @@ from skinterval.plans.models import Plan, PlanSession, PlanStatus
 
 DEFAULT_HOLD_MIN = 10
 EXCLUSION_VIOLATION = "23P01"
+# Deadlock and serialization failure: PostgreSQL cancelled one of two racing
+# bookings while they waited on each other.
+LOST_RACE_STATES = {"40P01", "40001"}
 MOVABLE = (AppointmentStatus.HELD, AppointmentStatus.BOOKED)
 
 
@@ -397,10 +400,19 @@ def _working_location(resource: Resource, appointment: Appointment) -> int | Non
 
 
 def _save_or_taken(appointment: Appointment) -> None:
-    """Save; a database overlap refusal (lost race) becomes SlotTaken."""
+    """Save; a database overlap refusal (lost race) becomes SlotTaken.
+
+    Two bookings racing for overlapping times can also wait on each other inside
+    PostgreSQL's exclusion check until it cancels one of them as a deadlock: that
+    one lost the race too.
+    """
     try:
         with transaction.atomic():
             appointment.save()
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) in LOST_RACE_STATES:
+            raise SlotTaken(["slot_taken"]) from exc
+        raise
     except IntegrityError as exc:
         cause = exc.__cause__
         if getattr(cause, "sqlstate", None) == EXCLUSION_VIOLATION:

@@ -243,3 +243,23 @@ def test_no_shows_and_completed_visits_cannot_be_moved(bookable):
     complete_appointment(appointment=other)
     with pytest.raises(InvalidBooking):
         cancel_appointment(appointment=other, reason="x", now=NOW)
+
+
+def test_a_deadlock_with_a_racing_booking_is_a_lost_race(bookable, monkeypatch):
+    """PostgreSQL may cancel one of two bookings waiting on each other inside the
+    exclusion check; the cancelled one is told the time was taken, not an error."""
+    from django.db import OperationalError
+    from psycopg.errors import DeadlockDetected
+
+    from skinterval.appointments import fastpath
+
+    def deadlocked(self, *args, **kwargs):
+        try:
+            raise DeadlockDetected("deadlock detected")
+        except DeadlockDetected as cause:
+            raise OperationalError("deadlock detected") from cause
+
+    monkeypatch.setattr(fastpath, "try_insert", lambda *a, **k: False)
+    monkeypatch.setattr(Appointment, "save", deadlocked)
+    with pytest.raises(SlotTaken):
+        book(bookable, local(TUESDAY, 10))
