@@ -28,7 +28,7 @@ demo: install
 	SKINTERVAL_DEMO=1 $(MANAGE) seed_demo
 	@echo
 	@echo "Skinterval demo: http://127.0.0.1:8000  (logins above, password: demo)"
-	SKINTERVAL_DEMO=1 $(MANAGE) runserver 127.0.0.1:8000
+	scripts/demo_serve.sh 127.0.0.1:8000
 
 test: install
 	scripts/test.sh

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_countries",
+    "django_tasks",
+    "django_tasks_db",
     "skinterval.accounts",
     "skinterval.clinics",
     "skinterval.patients",
@@ -47,6 +49,16 @@ INSTALLED_APPS = [
     "skinterval.portal",
     "skinterval.demo",
 ]
+
+# Background work (the calendar optimizer, later messages): Django's tasks API
+# (backported), queued in the database and run by `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": env_str(
+            "SKINTERVAL_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -40,6 +40,25 @@ def _session_appointment(world: Any) -> Any:
     return make_appointment(world, plan_session=plan.sessions.get(number=1))
 
 
+def _optimizer_run(world: Any) -> Any:
+    """A finished optimizer run of the world's clinic (no proposal)."""
+    from django.utils import timezone
+
+    from skinterval.appointments.models import OptimizerRun
+
+    now = timezone.now()
+    return OptimizerRun.objects.create(
+        clinic=world.clinic,
+        location=world.location,
+        first_on=now.date(),
+        last_on=now.date(),
+        time_limit_s=10,
+        requested_by=world.practitioner,
+        requested_at=now,
+        status="proposed",
+    )
+
+
 # url name -> (how to build its kwargs from the worlds, {persona: expected})
 MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] = {
     "home": (
@@ -96,6 +115,17 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
         lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
         {"anonymous": 405, "alice": 405, "charlie": 405},
     ),
+    # GET leads to the form on the plan page; POST: plans/tests/test_overrides.py.
+    "plans:override": (
+        lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": 302,
+            "bob": FORBIDDEN,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
     "appointments:book_series": (
         lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
         {
@@ -137,6 +167,41 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
             "charlie": ALLOWED,
             "pat": FORBIDDEN,
         },
+    ),
+    # POST only (dragging: skinterval/appointments/tests/test_calendar_move.py).
+    "calendar:move": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": 405,
+            "bob": 405,
+            "charlie": 405,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "calendar:optimize": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": ALLOWED,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "calendar:optimizer_run": (
+        lambda a, b: {"run_id": _optimizer_run(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "calendar:optimizer_apply": (
+        lambda a, b: {"run_id": _optimizer_run(a).pk},
+        {"anonymous": LOGIN, "alice": 405, "charlie": 405, "pat": FORBIDDEN},
     ),
     "charting:consents": (
         lambda a, b: {"patient_id": a.patient.pk},

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from skinterval.appointments.availability import LONGEST_BLOCK, is_public_holiday
 from skinterval.appointments.models import Appointment, AppointmentStatus
+from skinterval.appointments.services import MOVABLE
 from skinterval.clinics.models import (
     Clinic,
     Closure,
@@ -232,8 +233,12 @@ def _appointments(
                 "end": _iso(ends_at, zone),
                 "url": f"{detail_url}{pk}/",
                 "classNames": ["appt", STATUS_CLASS.get(status, "appt-booked")],
+                # Dragged to another time only; the length is the service's.
+                "startEditable": status in MOVABLE,
+                "durationEditable": False,
                 "extendedProps": {
                     "kind": "appointment",
+                    "appointment": pk,
                     "status": status,
                     "statusLabel": statuses.get(status, status),
                     "service": service,

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from skinterval.clinics.models import StaffMember, StaffRole
+from skinterval.clinics.models import Location, StaffMember, StaffRole
 
 
 class MoveForm(forms.Form):
@@ -32,3 +32,61 @@ class MoveForm(forms.Form):
         self.fields["practitioner"].queryset = StaffMember.objects.filter(  # type: ignore[attr-defined]
             clinic_id=clinic_id, role=StaffRole.PRACTITIONER, is_active=True
         )
+
+
+class CalendarMoveForm(forms.Form):
+    """A drag on the calendar: which appointment, and how far on the wall clock."""
+
+    appointment = forms.IntegerField(min_value=1)
+    days = forms.IntegerField(min_value=-366, max_value=366)
+    minutes = forms.IntegerField(min_value=-24 * 60, max_value=24 * 60)
+    override_reason = forms.CharField(required=False, max_length=500)
+
+
+MAX_OPTIMIZER_DAYS = 26 * 7
+
+
+class OptimizerForm(forms.Form):
+    """What to re-plan: one location, a range of days, and how long to search."""
+
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=Location.objects.none(), empty_label=None
+    )
+    first_on = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_on = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    time_limit_s = forms.TypedChoiceField(
+        label=_("Search for"),
+        coerce=int,
+        choices=[
+            (10, _("10 seconds")),
+            (30, _("30 seconds")),
+            (60, _("1 minute")),
+            (120, _("2 minutes")),
+        ],
+        initial=30,
+        help_text=_("A longer search may find a better calendar."),
+    )
+
+    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(  # type: ignore[attr-defined]
+            clinic_id=clinic_id
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("first_on"), data.get("last_on")
+        if first and last:
+            if last < first:
+                self.add_error("last_on", _("The end is before the start."))
+            elif (last - first).days >= MAX_OPTIMIZER_DAYS:
+                self.add_error(
+                    "last_on",
+                    _("At most %(weeks)d weeks at a time.")
+                    % {"weeks": MAX_OPTIMIZER_DAYS // 7},
+                )
+        return data

@@ -202,3 +202,77 @@ class Appointment(ClinicOwned):
     @property
     def is_active(self) -> bool:
         return self.status != AppointmentStatus.CANCELLED
+
+
+class OptimizerRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    PROPOSED = "proposed", _("Changes proposed")
+    APPLIED = "applied", _("Changes booked")
+    FAILED = "failed", _("Stopped without a proposal")
+
+
+class OptimizerRun(ClinicOwned):
+    """One run of the calendar optimizer started from the staff app: its progress
+    while it runs in the worker, then the changes it proposes, until someone
+    books them (through the normal booking path) or runs it again.
+
+    `proposal` holds the optimizer's assignments that change the calendar, as
+    contract-style JSON (series ids are `plan<pk>`, resources `p<pk>`, `r<pk>`,
+    `d<pk>`); nothing about a patient but those ids."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, verbose_name=_("location")
+    )
+    first_on = models.DateField(_("from"))
+    last_on = models.DateField(_("to"))
+    time_limit_s = models.PositiveSmallIntegerField(
+        _("time limit (seconds)"), validators=[MaxValueValidator(300)]
+    )
+    requested_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=OptimizerRunStatus.choices,
+        default=OptimizerRunStatus.QUEUED,
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    phase = models.CharField(_("phase"), max_length=40, blank=True)
+    elapsed_s = models.FloatField(_("seconds so far"), default=0.0)
+    objective = models.FloatField(_("objective"), null=True, blank=True)
+    bound = models.FloatField(_("proven bound"), null=True, blank=True)
+    gap = models.FloatField(_("gap"), null=True, blank=True)
+    pending_count = models.PositiveIntegerField(_("sessions to place"), default=0)
+    unplaced_count = models.PositiveIntegerField(_("sessions left unplaced"), default=0)
+    proposal = models.JSONField(_("proposed changes"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    applied_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+    applied_at = models.DateTimeField(_("booked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("optimizer run")
+        verbose_name_plural = _("optimizer runs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_on__gte=models.F("first_on")),
+                name="optimizer_run_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Optimizer run {self.pk} ({self.status})"

@@ -13,7 +13,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from skinterval.appointments.availability import load_availability
-from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceType
+from skinterval.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    OptimizerRun,
+    ServiceType,
+)
 from skinterval.clinics.models import Clinic, Device, Room, StaffMember
 from skinterval.domain import wallclock
 from skinterval.domain.slots import Slot, SlotRequest, find_slots
@@ -201,3 +206,18 @@ def slots_to_move(
         per_day_limit=2,
         exclude_appointment_id=appointment.pk,
     )
+
+
+def get_optimizer_run_for_user(user: Any, run_id: int) -> OptimizerRun:
+    """A run of the caller's own clinic (staff only); 404 otherwise."""
+    from django.http import Http404
+
+    from skinterval.clinics.queries import require_staff
+
+    member = require_staff(user)
+    try:
+        return OptimizerRun.objects.select_related(
+            "location__clinic", "requested_by", "applied_by"
+        ).get(clinic_id=member.clinic_id, pk=run_id)
+    except OptimizerRun.DoesNotExist:
+        raise Http404("No such optimizer run.") from None

@@ -6,14 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from skinterval.appointments import calendar
 from skinterval.appointments.errors import BookingError
 from skinterval.appointments.forms import MoveForm
 from skinterval.appointments.models import (
@@ -307,69 +305,3 @@ def _move_to_pick(
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Appointment moved."))
-
-
-@staff_required()
-def calendar_page(request: HttpRequest) -> HttpResponse:
-    """Day and week views of one practitioner, room or device, or of every
-    practitioner; the events come from `calendar_events` for the visible range."""
-    clinic = require_staff(request.user).clinic
-    key = request.GET.get("resource", calendar.ALL_PRACTITIONERS)
-    try:
-        resource = calendar.parse_resource(clinic, key)
-    except calendar.CalendarRequestError as exc:
-        messages.error(request, exc.message)
-        resource = calendar.parse_resource(clinic, calendar.ALL_PRACTITIONERS)
-    now = wallclock.to_local(timezone.now(), clinic.zone)
-    view = "timeGridDay" if request.GET.get("view") == "day" else "timeGridWeek"
-    return render(
-        request,
-        "appointments/calendar.html",
-        {
-            "clinic": clinic,
-            "resource": resource,
-            "choices": calendar.resource_choices(clinic),
-            "options": {
-                "timeZone": clinic.timezone,
-                "initialView": view,
-                # The clinic's wall clock, so "today" is the clinic's today.
-                "now": now.replace(second=0, microsecond=0, tzinfo=None).isoformat(),
-                "eventsUrl": reverse("calendar:events"),
-                "resource": resource.key,
-            },
-            "texts": {
-                "buttonText": {"today": _("Today"), "day": _("Day"), "week": _("Week")},
-                "buttonHints": {
-                    "prev": _("Previous $0"),
-                    "next": _("Next $0"),
-                    "today": _("Go to today"),
-                },
-                "viewHint": _("$0 view"),
-                "allDayText": _("All day"),
-                "noEventsText": _("Nothing in this range"),
-                "failed": _("The calendar could not be loaded; please reload."),
-            },
-        },
-    )
-
-
-@staff_required()
-def calendar_events(request: HttpRequest) -> JsonResponse:
-    """The events of the caller's clinic between `start` and `end` (clinic-local
-    days, at most 62) for `resource`; 400 with a message for a bad request."""
-    clinic = require_staff(request.user).clinic
-    zone = clinic.zone
-    try:
-        first_on, end_on = calendar.parse_range(
-            request.GET.get("start"),
-            request.GET.get("end"),
-            zone,
-            today=wallclock.local_date(timezone.now(), zone),
-        )
-        resource = calendar.parse_resource(clinic, request.GET.get("resource", ""))
-    except calendar.CalendarRequestError as exc:
-        return JsonResponse({"error": exc.message}, status=400)
-    events = calendar.calendar_events(
-        clinic=clinic, resource=resource, first_on=first_on, end_on=end_on
-    )
-    return JsonResponse(events, safe=False)

@@ -100,3 +100,24 @@ def defaults_from_last(patient: Patient) -> dict[str, Any]:
 
 def _mm(value: Decimal) -> float:
     return float(value)
+
+
+def patient_consents(patient: Patient) -> QuerySet[Consent]:
+    """Every consent of the patient (in force, withdrawn, replaced), newest first,
+    with the staff who witnessed it and who recorded a withdrawal."""
+    return (
+        Consent.objects.filter(patient=patient)
+        .select_related("witnessed_by", "withdrawn_by")
+        .order_by("-signed_at", "-pk")
+    )
+
+
+def patient_session_charts(patient: Patient) -> QuerySet[SessionChart]:
+    """Every session chart of the patient, whatever its status, newest first, with
+    the appointment's planned session and (in one more query) the treated areas."""
+    return (
+        SessionChart.objects.filter(patient=patient)
+        .select_related("appointment__plan_session")
+        .prefetch_related("areas")
+        .order_by("-checked_in_at", "-pk")
+    )

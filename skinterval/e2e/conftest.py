@@ -88,9 +88,13 @@ def _console_error(errors: list[str], msg: Any) -> None:
 
 
 def _broken_resource(errors: list[str], response: Any) -> None:
-    """A page's own status is the test's business; a broken script, style sheet or
-    icon is always a defect."""
-    if response.status >= 400 and response.request.resource_type != "document":
+    """A page's own status is the test's business, and so is a refusal a script
+    asked for and explains (a 409 for a taken time); a broken script, style sheet
+    or icon, or any server error, is always a defect."""
+    kind = response.request.resource_type
+    if response.status >= 500 or (
+        response.status >= 400 and kind not in ("document", "fetch", "xhr")
+    ):
         errors.append(f"{response.status} for {response.url}")
 
 

@@ -89,3 +89,57 @@ def test_bob_opens_the_week_and_an_appointment_from_it(page: Page, week_a):
             )
         )
         expect(page.get_by_role("heading", level=1)).to_have_text("Consultation")
+
+
+def _drag_to(page: Page, event, day: date, clock: str) -> None:
+    """Press on the event, move to the day's column at the clock-time row, let go."""
+    column = page.locator(f"td.fc-timegrid-col[data-date='{day.isoformat()}']")
+    row = page.locator(f"td.fc-timegrid-slot-lane[data-time='{clock}:00']")
+    source, col_box, row_box = (
+        event.bounding_box(),
+        column.bounding_box(),
+        row.bounding_box(),
+    )
+    assert source is not None
+    assert col_box is not None
+    assert row_box is not None
+    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + 4)
+    page.mouse.down()
+    target_x = col_box["x"] + col_box["width"] / 2
+    target_y = row_box["y"] + 4
+    page.mouse.move(target_x, target_y - 20, steps=8)
+    page.mouse.move(target_x, target_y, steps=4)
+    page.mouse.up()
+
+
+def test_bob_drags_an_appointment_to_another_time_and_not_onto_a_taken_one(
+    page: Page, week_a
+):
+    page.set_viewport_size({"width": 1280, "height": 1500})  # the whole day in view
+    with time_machine.travel(MONDAY, tick=True):
+        log_in(page, "bob")
+        page.goto(reverse("calendar:page"))
+        event = page.locator(".fc-event.appt-booked")
+        expect(event).to_contain_text("10:00")
+
+        _drag_to(page, event, date(2027, 1, 7), "11:00")
+
+        expect(page.locator("#calendar-status")).to_have_text(
+            "Appointment moved to Thu 7 Jan 2027, 11:00."
+        )
+        expect(page.locator(".fc-event.appt-booked")).to_contain_text("11:00")
+        week_a.booked.refresh_from_db()
+        assert week_a.booked.starts_at == wallclock.to_utc(
+            date(2027, 1, 7), time(11), week_a.clinic.zone
+        )
+        screenshot(page, "calendar-drag")
+        assert_accessible(page)
+
+        # Wednesday 14:00 is held for another patient with the same practitioner.
+        _drag_to(page, page.locator(".fc-event.appt-booked"), date(2027, 1, 6), "14:00")
+
+        expect(page.locator("#calendar-status")).to_contain_text("already booked then")
+        expect(page.locator(".fc-event.appt-booked")).to_contain_text("11:00")
+        before = week_a.booked.starts_at
+        week_a.booked.refresh_from_db()
+        assert week_a.booked.starts_at == before

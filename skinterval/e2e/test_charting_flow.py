@@ -123,3 +123,12 @@ def test_consent_on_the_tablet_then_chart_session_1(page: Page, booked_session_1
         assert str(chart.areas.get().depth_mm) == "1.25"
         appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.COMPLETED
+
+        # The patient's chart: the session, the consent and the plan on its timeline.
+        page.goto(reverse("patients:detail", args=[patient.pk]))
+        expect(page.get_by_role("heading", level=1)).to_have_text(patient.full_name)
+        timeline = page.get_by_role("region", name="Timeline")
+        expect(timeline).to_contain_text("Session 1 charted")
+        expect(timeline).to_contain_text("Consent")
+        screenshot(page, "patient-chart")
+        assert_accessible(page)

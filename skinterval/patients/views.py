@@ -10,6 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from skinterval.clinics.decorators import staff_required
+from skinterval.clinics.models import StaffRole
+from skinterval.clinics.queries import require_staff
+from skinterval.patients.chart import patient_chart
 from skinterval.patients.forms import PatientSearchForm
 from skinterval.patients.queries import get_patient_for_user, patients_for_user
 
@@ -35,14 +38,14 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def patient_detail(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
+    """The patient's chart: demographics, consent, latest assessment, timeline."""
     patient = get_patient_for_user(request.user, patient_id)
-    appointments = (
-        patient.appointments.exclude(status="cancelled")
-        .select_related("service_type", "plan_session")
-        .order_by("starts_at")
+    member = require_staff(request.user)
+    chart = patient_chart(
+        patient, can_open_charts=member.role == StaffRole.PRACTITIONER
     )
     return render(
         request,
         "patients/patient_detail.html",
-        {"patient": patient, "appointments": appointments},
+        {"patient": patient, "chart": chart},
     )

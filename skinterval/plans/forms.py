@@ -1,4 +1,5 @@
-"""The assessment form: the engine's input, field by field, for a practitioner.
+"""The assessment form (the engine's input, field by field, for a practitioner) and
+the form overriding a generated plan.
 
 The form builds exactly the contract's assessment JSON (`assessment.schema.json`),
 so the engine validates it as it validates `skinterval plan` input; its messages,
@@ -15,7 +16,19 @@ from django.utils.translation import gettext_lazy as _
 
 from skinterval.clinics.models import Device
 from skinterval.domain.assessment import AREAS, PROCEDURE_KINDS, SCAR_KINDS
+from skinterval.domain.plan import DepthRange, IntervalWindow
+from skinterval.domain.ruleset import load_rules
 from skinterval.patients.models import Fitzpatrick, Patient
+from skinterval.plans.overrides import (
+    INTERVAL_FIELDS,
+    REASON_MAX_CHARS,
+    SESSIONS_FIELD,
+    PlanChanges,
+    changed,
+    check_limits,
+    current_values,
+    depth_field,
+)
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -278,3 +291,95 @@ def attach_engine_errors(
                 break
         else:
             form.add_error(None, line)
+
+
+class PlanOverrideForm(forms.Form):
+    """A draft plan's overridable elements, prefilled with the plan's values, and the
+    reason for changing them. The hard limits are the rules' (`check_limits`); the
+    form shows them with the type errors, and `override_plan`, which checks them
+    again, has its messages put back next to the fields by `add_errors`."""
+
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown on the plan with your name; required."),
+    )
+
+    def __init__(self, data: Any = None, *, plan_data: dict[str, Any]) -> None:
+        self.plan_data = plan_data
+        current = current_values(plan_data)
+        initial: dict[str, Any] = {}
+        fields: dict[str, forms.Field] = {}
+        if current.interval_days is not None:
+            iv = current.interval_days
+            labels = (
+                _("Shortest interval (days)"),
+                _("Target interval (days)"),
+                _("Longest interval (days)"),
+            )
+            for name, label, days in zip(
+                INTERVAL_FIELDS, labels, (iv.min, iv.target, iv.max), strict=True
+            ):
+                fields[name] = forms.IntegerField(label=label)
+                initial[name] = days
+        if current.sessions is not None:
+            fields[SESSIONS_FIELD] = forms.IntegerField(label=_("Planned sessions"))
+            initial[SESSIONS_FIELD] = current.sessions
+        self.depth_areas = list(current.depth_mm)
+        for area, depth in current.depth_mm.items():
+            shown = area.replace("_", " ").capitalize()
+            for end, label, value in (
+                ("min", _("%(area)s: shallowest (mm)"), depth.min),
+                ("max", _("%(area)s: deepest (mm)"), depth.max),
+            ):
+                name = depth_field(area, end)
+                fields[name] = forms.DecimalField(
+                    label=label % {"area": shown}, max_digits=4, decimal_places=2
+                )
+                initial[name] = f"{value:g}"
+        super().__init__(data, initial=initial)
+        self.fields.update(fields)
+        self.order_fields([*fields, "reason"])
+
+    def clean(self) -> dict[str, Any]:
+        """Hard limits too, for every element whose values are numbers, so that all
+        problems show at once (`override_plan` checks them again)."""
+        data = super().clean() or {}
+        requested = changed(self.changes(), current_values(self.plan_data))
+        self.add_errors(check_limits(requested, self.plan_data, load_rules()))
+        return data
+
+    def interval_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in INTERVAL_FIELDS if name in self.fields]
+
+    def sessions_field(self) -> forms.BoundField | None:
+        return self[SESSIONS_FIELD] if SESSIONS_FIELD in self.fields else None
+
+    def depth_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [
+            (area, self[depth_field(area, "min")], self[depth_field(area, "max")])
+            for area in self.depth_areas
+        ]
+
+    def changes(self) -> PlanChanges:
+        """The values asked for: each element whose fields hold valid numbers."""
+        d = self.cleaned_data
+        interval = None
+        if all(d.get(name) is not None for name in INTERVAL_FIELDS):
+            interval = IntervalWindow(*(d[name] for name in INTERVAL_FIELDS))
+        depths = {}
+        for area in self.depth_areas:
+            low = d.get(depth_field(area, "min"))
+            high = d.get(depth_field(area, "max"))
+            if low is not None and high is not None:
+                depths[area] = DepthRange(float(low), float(high))
+        return PlanChanges(
+            interval_days=interval, sessions=d.get(SESSIONS_FIELD), depth_mm=depths
+        )
+
+    def add_errors(self, errors: dict[str | None, list[str]]) -> None:
+        """Messages from `override_plan`, each next to its field when it has one."""
+        for name, messages in errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)

@@ -8,6 +8,7 @@ Each re-plan is a new version; earlier versions are kept, marked superseded.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -60,6 +61,15 @@ class Plan(ClinicOwned):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made by overriding version"),
+        help_text=_("The earlier version a practitioner's override was made from."),
+    )
 
     class Meta:
         ordering = ["patient", "-version"]
@@ -120,3 +130,82 @@ class PlanSession(ClinicOwned):
 
     def window_contains(self, day: date) -> bool:
         return self.earliest_on <= day <= self.latest_on
+
+
+class OverrideElement(models.TextChoices):
+    INTERVAL = "interval_days", _("Interval between sessions")
+    SESSIONS = "sessions", _("Planned sessions")
+    DEPTH = "depth_mm", _("Needle depth")
+
+
+class PlanOverride(ClinicOwned):
+    """One element of a generated plan that a practitioner changed, and why.
+
+    `plan` is the version the override created; `plan.derived_from` is the version
+    it was made from, whose value is `old_value`. Values are JSON: the interval as
+    ``{"min", "target", "max"}`` days, sessions as a whole number, depth as
+    ``{"min", "max"}`` millimetres for `area`.
+    """
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("plan")
+    )
+    element = models.CharField(
+        _("element"), max_length=20, choices=OverrideElement.choices
+    )
+    area = models.CharField(_("area"), max_length=40, blank=True)
+    old_value = models.JSONField(_("old value"))
+    new_value = models.JSONField(_("new value"))
+    reason = models.TextField(_("reason"))
+    overridden_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("overridden by"),
+    )
+    overridden_at = models.DateTimeField(_("overridden at"))
+
+    class Meta:
+        ordering = ["overridden_at", "pk"]
+        verbose_name = _("plan override")
+        verbose_name_plural = _("plan overrides")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "element", "area"],
+                name="plan_override_one_per_element",
+            ),
+            models.CheckConstraint(
+                condition=Q(element="depth_mm", area__gt="")
+                | (~Q(element="depth_mm") & Q(area="")),
+                name="plan_override_area_only_for_depth",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_element_display()} override on plan {self.plan_id}"
+
+    @property
+    def label(self) -> str:
+        if self.element == OverrideElement.DEPTH:
+            return _("Needle depth, %(area)s") % {"area": self.area.replace("_", " ")}
+        return str(self.get_element_display())
+
+    @property
+    def old_display(self) -> str:
+        return describe_value(self.element, self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return describe_value(self.element, self.new_value)
+
+
+def describe_value(element: str, value: Any) -> str:
+    """A stored override value in words ("28-42 days, aiming for 35")."""
+    if element == OverrideElement.INTERVAL and isinstance(value, dict):
+        return _("%(min)s–%(max)s days, aiming for %(target)s") % value
+    if element == OverrideElement.DEPTH and isinstance(value, dict):
+        return _("%(min)s–%(max)s mm") % {
+            "min": f"{value['min']:g}",
+            "max": f"{value['max']:g}",
+        }
+    return str(value)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from skinterval.patients.queries import patients_for_user
-from skinterval.plans.models import Plan
+from skinterval.plans.models import Plan, PlanOverride
 
 if TYPE_CHECKING:
     from skinterval.clinics.queries import AnyUser
@@ -27,3 +27,28 @@ def get_plan_for_user(user: AnyUser, plan_id: int) -> Plan:
         )
     except Plan.DoesNotExist:
         raise Http404("No such plan.") from None
+
+
+def lineage_ids(plan: Plan) -> list[int]:
+    """This version and the versions it was made from by overrides, newest first."""
+    parents = dict(
+        Plan.objects.filter(patient_id=plan.patient_id).values_list(
+            "pk", "derived_from_id"
+        )
+    )
+    ids: list[int] = []
+    pk: int | None = plan.pk
+    while pk is not None and pk not in ids:
+        ids.append(pk)
+        pk = parents.get(pk)
+    return ids
+
+
+def override_history(plan: Plan) -> list[PlanOverride]:
+    """Every override this version carries, made on it or on the versions it was
+    made from, oldest first. `plan` must already be permission-checked."""
+    return list(
+        PlanOverride.objects.filter(plan_id__in=lineage_ids(plan))
+        .select_related("plan", "overridden_by")
+        .order_by("overridden_at", "pk")
+    )

@@ -1,4 +1,4 @@
-"""Plan use cases: create a plan version from an assessment, approve it."""
+"""Plan use cases: create a plan version from an assessment, override it, approve it."""
 
 from __future__ import annotations
 
@@ -6,17 +6,38 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.utils.translation import gettext as _
 
 from skinterval.clinics.models import QualificationKind, StaffMember, StaffRole
 from skinterval.domain import wallclock
 from skinterval.domain.assessment import parse_assessment
+from skinterval.domain.plan import DepthRange, IntervalWindow, SeriesPlan
 from skinterval.domain.planning import plan_series
 from skinterval.domain.protocol import DEFAULT_PROTOCOL, Protocol
 from skinterval.domain.render import plan_to_dict
+from skinterval.domain.ruleset import load_rules
 from skinterval.patients.models import Patient
-from skinterval.plans.models import Plan, PlanSession, PlanStatus
+from skinterval.plans.models import (
+    OverrideElement,
+    Plan,
+    PlanOverride,
+    PlanSession,
+    PlanStatus,
+)
+from skinterval.plans.overrides import (
+    REASON_MAX_CHARS,
+    InvalidOverride,
+    PlanChanges,
+    changed,
+    check_limits,
+    check_reflected,
+    current_values,
+    merged,
+    replan,
+)
+from skinterval.plans.queries import override_history
 
 
 def create_plan(
@@ -38,36 +59,223 @@ def create_plan(
         raise PermissionDenied("Only the clinic's practitioners create plans.")
     parsed = parse_assessment(assessment)
     result = plan_series(parsed, protocol)
-    data = plan_to_dict(result)
     with transaction.atomic():
-        latest = Plan.objects.filter(patient=patient).aggregate(v=Max("version"))["v"]
-        plan = Plan.objects.create(
-            clinic_id=patient.clinic_id,
+        return _save_version(
             patient=patient,
-            version=(latest or 0) + 1,
-            assessed_on=parsed.assessed_on,
             assessment=assessment,
-            plan=data,
-            rules_version=result.rules_version,
-            decision=result.decision,
-            requires_physician_review=result.requires_physician_review,
-            interval_min_days=result.interval_days.min,
-            interval_target_days=result.interval_days.target,
-            interval_max_days=result.interval_days.max,
+            result=result,
+            assessed_on=parsed.assessed_on,
             created_by=created_by,
         )
-        PlanSession.objects.bulk_create(
-            PlanSession(
-                clinic_id=patient.clinic_id,
-                plan=plan,
-                number=row.number,
-                earliest_on=row.earliest_on,
-                target_on=row.target_on,
-                latest_on=row.latest_on,
-            )
-            for row in result.schedule
+
+
+def _save_version(
+    *,
+    patient: Patient,
+    assessment: dict[str, Any],
+    result: SeriesPlan,
+    assessed_on: date,
+    created_by: StaffMember,
+    derived_from: Plan | None = None,
+) -> Plan:
+    """Store an engine result as the patient's next plan version with its sessions
+    (call inside a transaction)."""
+    latest = Plan.objects.filter(patient=patient).aggregate(v=Max("version"))["v"]
+    plan = Plan.objects.create(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        version=(latest or 0) + 1,
+        assessed_on=assessed_on,
+        assessment=assessment,
+        plan=plan_to_dict(result),
+        rules_version=result.rules_version,
+        decision=result.decision,
+        requires_physician_review=result.requires_physician_review,
+        interval_min_days=result.interval_days.min,
+        interval_target_days=result.interval_days.target,
+        interval_max_days=result.interval_days.max,
+        created_by=created_by,
+        derived_from=derived_from,
+    )
+    PlanSession.objects.bulk_create(
+        PlanSession(
+            clinic_id=patient.clinic_id,
+            plan=plan,
+            number=row.number,
+            earliest_on=row.earliest_on,
+            target_on=row.target_on,
+            latest_on=row.latest_on,
         )
+        for row in result.schedule
+    )
     return plan
+
+
+class OverrideRefused(Exception):
+    """The plan cannot be overridden in its state (approved, superseded, declined)."""
+
+
+def override_plan(
+    *,
+    plan: Plan,
+    overridden_by: StaffMember,
+    changes: PlanChanges,
+    reason: str,
+    now: datetime,
+) -> Plan:
+    """A practitioner overrides elements of a draft plan, with a written reason.
+
+    `changes` holds the values asked for; elements equal to the plan's are not
+    changes. The engine plans the stored assessment again with the changed values and
+    every earlier override of this lineage (see `skinterval.plans.overrides`); the
+    result becomes the patient's next version, a draft made from `plan` (same
+    assessment, so `created_by` stays the assessing practitioner), and `plan` is
+    superseded. One `PlanOverride` row per changed element records who, when, the
+    old and new value and the reason. Approval is unchanged: the new draft still
+    needs a physician when its findings say so.
+
+    Raises `PermissionDenied` for anyone but the clinic's practitioners,
+    `OverrideRefused` when `plan` is not an overridable draft (also when another
+    change got there first), and `InvalidOverride` (messages per form field) for a
+    blank reason, no change, or a value across a hard limit.
+    """
+    if overridden_by.clinic_id != plan.clinic_id or overridden_by.role != (
+        StaffRole.PRACTITIONER
+    ):
+        raise PermissionDenied("Only the clinic's practitioners override plans.")
+    check_overridable(plan)
+    reason = reason.strip()
+    current = current_values(plan.plan)
+    diff = changed(changes, current)
+    rules = load_rules()
+    errors = check_limits(diff, plan.plan, rules)
+    if not reason:
+        errors.setdefault("reason", []).append(_("Say why the plan is changed."))
+    elif len(reason) > REASON_MAX_CHARS:
+        errors.setdefault("reason", []).append(
+            _("At most %(n)s characters.") % {"n": REASON_MAX_CHARS}
+        )
+    if diff.is_empty() and not errors:
+        errors[None] = [_("Nothing was changed: change at least one value.")]
+    if errors:
+        raise InvalidOverride(errors)
+    history = override_history(plan)
+    effective = merged(_history_values(history), diff)
+    result = replan(parse_assessment(plan.assessment), effective, rules)
+    errors = check_reflected(result, effective)
+    if errors:
+        raise InvalidOverride(errors)
+    try:
+        with transaction.atomic():
+            superseded = Plan.objects.filter(
+                pk=plan.pk, status=PlanStatus.DRAFT
+            ).update(status=PlanStatus.SUPERSEDED)
+            if superseded != 1:
+                raise OverrideRefused(
+                    _("This plan was changed meanwhile; reload it and try again.")
+                )
+            new = _save_version(
+                patient=plan.patient,
+                assessment=plan.assessment,
+                result=result,
+                assessed_on=plan.assessed_on,
+                created_by=plan.created_by,
+                derived_from=plan,
+            )
+            PlanOverride.objects.bulk_create(
+                _override_rows(new, diff, current, overridden_by, reason, now)
+            )
+    except IntegrityError:  # a version saved at the same moment took the number
+        raise OverrideRefused(
+            _("Another version was saved at the same moment; reload and try again.")
+        ) from None
+    plan.status = PlanStatus.SUPERSEDED
+    return new
+
+
+def check_overridable(plan: Plan) -> None:
+    """Refuse (`OverrideRefused`) a plan that is not a draft with a treatment."""
+    if plan.status != PlanStatus.DRAFT:
+        raise OverrideRefused(
+            _(
+                "Only a plan awaiting approval can be overridden; this version is "
+                "%(status)s. Make a new plan instead."
+            )
+            % {"status": plan.get_status_display().lower()}
+        )
+    if plan.decision == "decline":
+        raise OverrideRefused(_("A declined plan has no treatment to change."))
+
+
+def _history_values(history: list[PlanOverride]) -> PlanChanges:
+    """The values of earlier overrides (oldest first; a later one wins)."""
+    values = PlanChanges()
+    for row in history:
+        v = row.new_value
+        if row.element == OverrideElement.INTERVAL:
+            step = PlanChanges(
+                interval_days=IntervalWindow(v["min"], v["target"], v["max"])
+            )
+        elif row.element == OverrideElement.SESSIONS:
+            step = PlanChanges(sessions=int(v))
+        else:
+            step = PlanChanges(depth_mm={row.area: DepthRange(v["min"], v["max"])})
+        values = merged(values, step)
+    return values
+
+
+def _override_rows(
+    plan: Plan,
+    diff: PlanChanges,
+    current: PlanChanges,
+    by: StaffMember,
+    reason: str,
+    now: datetime,
+) -> list[PlanOverride]:
+    common: dict[str, Any] = {
+        "clinic_id": plan.clinic_id,
+        "plan": plan,
+        "reason": reason,
+        "overridden_by": by,
+        "overridden_at": now,
+    }
+    rows: list[PlanOverride] = []
+    if diff.interval_days is not None:
+        rows.append(
+            PlanOverride(
+                element=OverrideElement.INTERVAL,
+                old_value=_window(current.interval_days),
+                new_value=_window(diff.interval_days),
+                **common,
+            )
+        )
+    if diff.sessions is not None:
+        rows.append(
+            PlanOverride(
+                element=OverrideElement.SESSIONS,
+                old_value=current.sessions,
+                new_value=diff.sessions,
+                **common,
+            )
+        )
+    for area, depth in diff.depth_mm.items():
+        old = current.depth_mm[area]
+        rows.append(
+            PlanOverride(
+                element=OverrideElement.DEPTH,
+                area=area,
+                old_value={"min": old.min, "max": old.max},
+                new_value={"min": depth.min, "max": depth.max},
+                **common,
+            )
+        )
+    return rows
+
+
+def _window(iv: IntervalWindow | None) -> dict[str, int] | None:
+    if iv is None:
+        return None
+    return {"min": iv.min, "target": iv.target, "max": iv.max}
 
 
 class ApprovalRefused(Exception):

@@ -3,14 +3,15 @@ approved plan for clinic A's patient."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from skinterval import testing as t
 from skinterval.appointments.models import ServiceKind, ServiceType
-from skinterval.clinics.models import QualificationKind
+from skinterval.appointments.services import book_appointment
+from skinterval.clinics.models import QualificationKind, TimeOff
 from skinterval.domain import wallclock
 from skinterval.plans.services import approve_plan, create_plan
 
@@ -69,3 +70,50 @@ def colleague(world, username=None):
     for weekday in range(5):
         t.make_working_interval(other, world.location, weekday=weekday)
     return other
+
+
+@pytest.fixture
+def leave(bookable):
+    """Three patients with approved plans; session 1 of two of them booked with
+    Alice, who then takes leave on those days. Bea can take over."""
+    bea = colleague(bookable, username="bea")
+    patients = [
+        bookable.patient,
+        bookable.other_patient,
+        t.make_patient(bookable.clinic),
+    ]
+    plans = []
+    for patient in patients:
+        plan = create_plan(
+            patient=patient, assessment=ASSESSMENT, created_by=bookable.practitioner
+        )
+        plans.append(
+            approve_plan(plan=plan, approved_by=bookable.practitioner, now=NOW)
+        )
+    booked = []
+    for n, plan in enumerate(plans[:2]):
+        session = plan.sessions.get(number=1)
+        day = session.earliest_on + timedelta(days=1)
+        booked.append(
+            book_appointment(
+                patient=plan.patient,
+                service_type=bookable.service,
+                practitioner=bookable.practitioner,
+                room=bookable.room,
+                device=bookable.device,
+                starts_at=local(day, 10 + 2 * n),
+                now=NOW,
+                plan_session=session,
+            )
+        )
+    days = {wallclock.local_date(a.starts_at, bookable.clinic.zone) for a in booked}
+    TimeOff.objects.create(
+        clinic=bookable.clinic,
+        staff_member=bookable.practitioner,
+        starts_on=min(days),
+        ends_on=max(days),
+    )
+    bookable.bea = bea
+    bookable.plans = plans
+    bookable.booked = booked
+    return bookable

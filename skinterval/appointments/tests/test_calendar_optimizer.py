@@ -3,7 +3,7 @@ patients, the answer is validated and booked all or nothing."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, time
 from io import StringIO
 
 import pytest
@@ -18,60 +18,12 @@ from skinterval.appointments.calendar_optimizer import (
 )
 from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.appointments.services import book_appointment
-from skinterval.appointments.tests.conftest import ASSESSMENT, NOW, colleague, local
+from skinterval.appointments.tests.conftest import NOW, local
 from skinterval.clinics.models import StaffRole, TimeOff
 from skinterval.domain import wallclock
-from skinterval.plans.services import approve_plan, create_plan
 
 FIRST = date(2027, 1, 4)
 LAST = date(2027, 3, 31)
-
-
-@pytest.fixture
-def leave(bookable):
-    """Three patients with approved plans; session 1 of two of them booked with
-    Alice, who then takes leave on those days. Bea can take over."""
-    bea = colleague(bookable, username="bea")
-    patients = [
-        bookable.patient,
-        bookable.other_patient,
-        t.make_patient(bookable.clinic),
-    ]
-    plans = []
-    for patient in patients:
-        plan = create_plan(
-            patient=patient, assessment=ASSESSMENT, created_by=bookable.practitioner
-        )
-        plans.append(
-            approve_plan(plan=plan, approved_by=bookable.practitioner, now=NOW)
-        )
-    booked = []
-    for n, plan in enumerate(plans[:2]):
-        session = plan.sessions.get(number=1)
-        day = session.earliest_on + timedelta(days=1)
-        booked.append(
-            book_appointment(
-                patient=plan.patient,
-                service_type=bookable.service,
-                practitioner=bookable.practitioner,
-                room=bookable.room,
-                device=bookable.device,
-                starts_at=local(day, 10 + 2 * n),
-                now=NOW,
-                plan_session=session,
-            )
-        )
-    days = {wallclock.local_date(a.starts_at, bookable.clinic.zone) for a in booked}
-    TimeOff.objects.create(
-        clinic=bookable.clinic,
-        staff_member=bookable.practitioner,
-        starts_on=min(days),
-        ends_on=max(days),
-    )
-    bookable.bea = bea
-    bookable.plans = plans
-    bookable.booked = booked
-    return bookable
 
 
 def _solve(w):

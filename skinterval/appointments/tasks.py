@@ -1,0 +1,13 @@
+"""Background tasks of the appointments app (run by `manage.py db_worker`)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from skinterval.appointments.optimizer_runs import run_optimizer
+
+
+@task()
+def optimize_calendar_task(run_id: int) -> None:
+    """Solve one OptimizerRun (see optimizer_runs.run_optimizer)."""
+    run_optimizer(run_id)
