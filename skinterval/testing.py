@@ -174,3 +174,69 @@ def make_appointment(world: Any, **fields: Any) -> Any:
     }
     values.update(fields)
     return Appointment.objects.create(**values)
+
+
+NO_NEWS = {
+    "new_pregnancy_or_breastfeeding": False,
+    "new_isotretinoin": False,
+    "new_infection_or_wound": False,
+    "new_procedure": False,
+    "new_cold_sore": False,
+}
+
+
+def make_charted_session(
+    world: Any,
+    plan: Any,
+    number: int,
+    starts_at: Any,
+    *,
+    checked_in_at: Any,
+    completed_at: Any | None,
+    reaction: str = "expected",
+    answers: dict[str, bool] | None = None,
+) -> Any:
+    """Session `number` of `plan` booked at `starts_at` and charted through the
+    charting services (the treatment consent must be signed): completed with one
+    cheeks area at 1.0 mm, or only checked in when `completed_at` is None."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from skinterval.charting.services import AreaEntry, complete_session, start_session
+
+    appointment = make_appointment(
+        world,
+        plan_session=plan.sessions.get(number=number),
+        device=world.device,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=45),
+        blocked_from_at=starts_at,
+        blocked_until_at=starts_at + timedelta(minutes=45),
+    )
+    chart = start_session(
+        appointment=appointment,
+        practitioner=world.practitioner,
+        answers=answers or NO_NEWS,
+        now=checked_in_at,
+    )
+    if completed_at is None:
+        return chart
+    return complete_session(
+        chart=chart,
+        practitioner=world.practitioner,
+        areas=[
+            AreaEntry(
+                area="cheeks",
+                depth_mm=Decimal("1.0"),
+                passes=3,
+                device=world.device,
+                cartridge_lot="LOT-1",
+            )
+        ],
+        anaesthetic="topical",
+        adjuncts="",
+        endpoint="pinpoint_bleeding",
+        reaction=reaction,
+        notes="",
+        now=completed_at,
+    )

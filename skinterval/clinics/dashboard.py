@@ -2,7 +2,8 @@
 
 Today's appointments by practitioner; patients whose next session's window opens
 this week, closes within a week, or has closed with nothing booked; plans waiting
-for approval or a physician's review.
+for approval or a physician's review; sessions of the last two weeks with an
+adverse reaction, or held at the safety re-check, that someone should look at.
 """
 
 from __future__ import annotations
@@ -11,12 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db.models import Q
+
 from skinterval.appointments.models import Appointment, AppointmentStatus
+from skinterval.charting.models import ChartStatus, Reaction, SessionChart
 from skinterval.clinics.models import Clinic, StaffMember
 from skinterval.domain import wallclock
 from skinterval.plans.models import Plan, PlanSession, PlanStatus
 
 SOON_DAYS = 7
+LOOK_BACK_DAYS = 14
+# Reactions that are the expected course of a session, not a reason to look.
+UNREMARKABLE = ("", Reaction.EXPECTED)
 
 
 @dataclass
@@ -28,6 +35,7 @@ class Dashboard:
     closed: list[PlanSession] = field(default_factory=list)
     awaiting_approval: list[Plan] = field(default_factory=list)
     awaiting_physician: list[Plan] = field(default_factory=list)
+    needs_a_look: list[SessionChart] = field(default_factory=list)
 
 
 def dashboard_for(clinic: Clinic, now: datetime) -> Dashboard:
@@ -63,6 +71,14 @@ def dashboard_for(clinic: Clinic, now: datetime) -> Dashboard:
             board.awaiting_physician.append(plan)
         else:
             board.awaiting_approval.append(plan)
+    board.needs_a_look = list(
+        SessionChart.objects.filter(
+            clinic=clinic, checked_in_at__gte=start - timedelta(days=LOOK_BACK_DAYS)
+        )
+        .filter(~Q(reaction__in=UNREMARKABLE) | Q(status=ChartStatus.HELD))
+        .select_related("patient", "appointment__plan_session")
+        .order_by("-checked_in_at")
+    )
     return board
 
 

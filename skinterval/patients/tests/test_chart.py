@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -16,10 +15,7 @@ from django.urls import reverse
 from skinterval import testing as t
 from skinterval.charting.consent_texts import CURRENT
 from skinterval.charting.services import (
-    AreaEntry,
-    complete_session,
     sign_consent,
-    start_session,
     withdraw_consent,
 )
 from skinterval.patients.chart import summarize_assessment
@@ -112,39 +108,14 @@ def sign(world, kind="microneedling", *, at=SIGNED_AT, **extra):
 
 
 def charted_session(world, plan, number, starts_at, checked_in_at, completed_at):
-    appointment = t.make_appointment(
+    return t.make_charted_session(
         world,
-        plan_session=plan.sessions.get(number=number),
-        device=world.device,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=45),
-        blocked_from_at=starts_at,
-        blocked_until_at=starts_at + timedelta(minutes=45),
-    )
-    chart = start_session(
-        appointment=appointment,
-        practitioner=world.practitioner,
+        plan,
+        number,
+        starts_at,
+        checked_in_at=checked_in_at,
+        completed_at=completed_at,
         answers=NO,
-        now=checked_in_at,
-    )
-    return complete_session(
-        chart=chart,
-        practitioner=world.practitioner,
-        areas=[
-            AreaEntry(
-                area="cheeks",
-                depth_mm=Decimal("1.0"),
-                passes=3,
-                device=world.device,
-                cartridge_lot="LOT-1",
-            )
-        ],
-        anaesthetic="topical",
-        adjuncts="",
-        endpoint="pinpoint_bleeding",
-        reaction="expected",
-        notes="",
-        now=completed_at,
     )
 
 
