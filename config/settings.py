@@ -46,7 +46,12 @@ INSTALLED_APPS = [
     "skinterval.plans",
     "skinterval.appointments",
     "skinterval.charting",
+    "skinterval.reminders",
+    "skinterval.outcomes",
     "skinterval.portal",
+    "skinterval.booking",
+    "skinterval.audit",
+    "skinterval.photos",
     "skinterval.demo",
 ]
 
@@ -178,6 +183,13 @@ STATICFILES_DIRS: list[Path | tuple[str, Path]] = [
     *VENDOR_STATIC.items(),
 ]
 
+# Clinical photos (docs/photos.md): stored under random names in this folder, which
+# no URL serves (not MEDIA_ROOT, not static); read only through the permission-
+# checked, audited photo view. A system check refuses a folder inside a served one.
+SKINTERVAL_PHOTO_DIR = Path(
+    env_str("SKINTERVAL_PHOTO_DIR", str(VAR_DIR / "private-media" / "photos"))
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -187,3 +199,40 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Email: printed to the console in debug and demo mode, sent by SMTP otherwise
+# (Django's EMAIL_HOST/EMAIL_PORT/... defaults). Links in emails sent outside a
+# request (waitlist offers) start with SKINTERVAL_BASE_URL.
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SKINTERVAL_BASE_URL = env_str(
+    "SKINTERVAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "http://localhost"
+).rstrip("/")
+
+# Messages to patients (skinterval/reminders, docs/messages.md). SMTP is set by
+# Django's own EMAIL_* settings, read here from the environment; the worker hands
+# each message over with a timeout well inside its lease.
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT_S", 30, minimum=1)
+# Text messages: a dotted path to a class with send(*, to, body, message_id); the
+# default sends nothing (and then no text message is scheduled).
+SKINTERVAL_SMS_BACKEND = env_str(
+    "SKINTERVAL_SMS_BACKEND", "skinterval.reminders.sms.NoOpSmsBackend"
+)
+# The right-hand side of every message's Message-ID (<skinterval.outbox.ID@...>).
+SKINTERVAL_MESSAGE_ID_DOMAIN = env_str(
+    "SKINTERVAL_MESSAGE_ID_DOMAIN",
+    SKINTERVAL_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0],
+)
+# For skinterval.reminders.mail.JsonLinesEmailBackend (tests, benchmark).
+SKINTERVAL_EMAIL_FILE = env_str("SKINTERVAL_EMAIL_FILE", str(VAR_DIR / "email.jsonl"))

@@ -4,6 +4,8 @@ world. The database is still chosen by DATABASE_URL, so the same suite runs on
 SQLite and on PostgreSQL."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("DJANGO_DEBUG", "0")
@@ -22,3 +24,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Photos written by the tests go to a throw-away folder, not var/.
+SKINTERVAL_PHOTO_DIR = Path(tempfile.gettempdir()) / "skinterval-test-photos"

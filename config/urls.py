@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from skinterval.appointments import urls as appointment_urls
+from skinterval.booking import urls as booking_urls
 from skinterval.clinics import views as clinic_views
 
 admin.site.site_header = "Skinterval administration"
@@ -20,5 +21,13 @@ urlpatterns = [
     path("calendar/", include(appointment_urls.calendar_patterns)),
     path("charting/", include("skinterval.charting.urls")),
     path("portal/", include("skinterval.portal.urls")),
+    path("outcomes/", include("skinterval.outcomes.urls")),
+    path("messages/", include("skinterval.reminders.urls")),
+    path("book/", include("skinterval.booking.urls")),
+    path("intake/", include(booking_urls.intake_patterns)),
+    path("waitlist/", include(booking_urls.waitlist_patterns)),
+    path("feed/", include("skinterval.interop.urls")),
+    path("photos/", include("skinterval.photos.urls")),
+    path("reports/", include("skinterval.outcomes.report_urls")),
     path("admin/", admin.site.urls),
 ]

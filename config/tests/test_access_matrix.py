@@ -59,6 +59,142 @@ def _optimizer_run(world: Any) -> Any:
     )
 
 
+def _approved_plan(world: Any) -> Any:
+    return make_plan(world.patient, world.practitioner, approve=True)
+
+
+def _replan_proposal(world: Any) -> Any:
+    """A pending re-plan proposal on the world's approved plan."""
+    from skinterval.plans.models import ReplanProposal
+
+    plan = _approved_plan(world)
+    return ReplanProposal.objects.create(
+        clinic=world.clinic, plan=plan, kind="hold", as_of=plan.assessed_on
+    )
+
+
+def _completed_session(world: Any) -> Any:
+    """Session 1 of an approved plan, completed (a check-in may follow)."""
+    plan = _approved_plan(world)
+    return make_appointment(
+        world, plan_session=plan.sessions.get(number=1), status="completed"
+    )
+
+
+def _check_in(world: Any) -> Any:
+    """A check-in from the world's patient that raised an alert."""
+    from datetime import timedelta
+
+    from skinterval.domain.checkins import CheckInAnswers, Severity
+    from skinterval.outcomes.services import submit_check_in
+
+    appointment = _completed_session(world)
+    return submit_check_in(
+        patient=world.patient,
+        appointment=appointment,
+        answers=CheckInAnswers(Severity.SEVERE, Severity.NONE, Severity.NONE, 2),
+        now=appointment.starts_at + timedelta(days=2),
+    )
+
+
+def _unsubscribe_token(world: Any) -> str:
+    """The unsubscribe token of a message sent to the world's patient."""
+    from skinterval.reminders.links import unsubscribe_token
+    from skinterval.reminders.models import OutboxMessage
+
+    appointment = make_appointment(world)
+    message = OutboxMessage.objects.create(
+        clinic=world.clinic,
+        patient=world.patient,
+        appointment=appointment,
+        kind="appointment_reminder",
+        channel="email",
+        due_at=appointment.starts_at,
+        send_at=appointment.starts_at,
+        expires_at=appointment.starts_at,
+    )
+    return unsubscribe_token(message.pk)
+
+
+def _booking_slug(world: Any) -> str:
+    """The world's clinic with its public booking page open."""
+    from skinterval.booking.models import BookingPage
+
+    BookingPage.objects.get_or_create(clinic=world.clinic)
+    return str(world.clinic.slug)
+
+
+def _intake(world: Any) -> Any:
+    """An intake questionnaire of the world's patient."""
+    from django.utils import timezone
+
+    from skinterval.booking.models import IntakeResponse
+
+    now = timezone.now()
+    return IntakeResponse.objects.create(
+        clinic=world.clinic,
+        patient=world.patient,
+        answered_at=now,
+        answered_on=now.date(),
+        answers={"patient": {"pregnant": False}, "history": {}},
+        rules_version="test",
+    )
+
+
+def _waitlist_offer_token(world: Any) -> str:
+    """The signed link of an open offer to the world's patient."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from skinterval.appointments.models import WaitlistOffer, WaitlistRequest
+    from skinterval.appointments.waitlist import offer_token
+
+    now = timezone.now()
+    later = now + timedelta(days=9)
+    appointment = make_appointment(
+        world,
+        starts_at=later,
+        ends_at=later + timedelta(minutes=30),
+        blocked_from_at=later,
+        blocked_until_at=later + timedelta(minutes=30),
+    )
+    freed = make_appointment(
+        world, patient=world.other_patient, status="cancelled", room=None
+    )
+    request = WaitlistRequest.objects.create(
+        clinic=world.clinic,
+        patient=world.patient,
+        appointment=appointment,
+        created_at=now,
+    )
+    offer = WaitlistOffer.objects.create(
+        clinic=world.clinic,
+        request=request,
+        freed_appointment=freed,
+        starts_at=freed.starts_at,
+        practitioner=world.practitioner,
+        offered_at=now,
+        expires_at=now + timedelta(hours=2),
+    )
+    return offer_token(offer)
+
+
+def _feed_token(world: Any) -> str:
+    from django.utils import timezone
+
+    from skinterval.appointments.feeds import create_calendar_feed
+
+    return create_calendar_feed(patient=world.patient, now=timezone.now())[1]
+
+
+def _photo(world: Any, patient: Any = None) -> Any:
+    """A photo of the world's patient (or `patient`), under a photo consent."""
+    from skinterval.photos.tests.factories import make_photo
+
+    return make_photo(world, patient=patient)
+
+
 # url name -> (how to build its kwargs from the worlds, {persona: expected})
 MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] = {
     "home": (
@@ -125,6 +261,30 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
             "charlie": NOT_FOUND,
             "pat": FORBIDDEN,
         },
+    ),
+    # Staff read a re-plan proposal; practitioners decide it (POST only:
+    # skinterval/plans/tests/test_replan_views.py).
+    "plans:replan_proposal": (
+        lambda a, b: {"proposal_id": _replan_proposal(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "plans:replan_proposal/other-clinic": (
+        lambda a, b: {"proposal_id": _replan_proposal(b).pk},
+        {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    "plans:replan_accept": (
+        lambda a, b: {"proposal_id": _replan_proposal(a).pk},
+        {"anonymous": 405, "alice": 405, "charlie": 405, "pat": 405},
+    ),
+    "plans:replan_decline": (
+        lambda a, b: {"proposal_id": _replan_proposal(a).pk},
+        {"anonymous": 405, "alice": 405, "charlie": 405, "pat": 405},
     ),
     "appointments:book_series": (
         lambda a, b: {"plan_id": make_plan(a.patient, a.practitioner).pk},
@@ -255,11 +415,325 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
             "pat": ALLOWED,
         },
     ),
+    # The patient portal: Pat's own pages; staff have no patient record (404).
+    # Other patients' logins: skinterval/portal/tests/test_views.py.
+    **{
+        f"portal:{name}": (
+            lambda a, b: {},
+            {
+                "anonymous": LOGIN,
+                "alice": NOT_FOUND,
+                "bob": NOT_FOUND,
+                "charlie": NOT_FOUND,
+                "pat": ALLOWED,
+            },
+        )
+        for name in (
+            "plan",
+            "appointments",
+            "aftercare",
+            "check_ins",
+            "progress",
+            "rate_scars",
+            "consents",
+            "data",
+            "download",
+        )
+    },
+    "portal:book": (
+        lambda a, b: {"number": _approved_plan(a).sessions.get(number=1).number},
+        {
+            "anonymous": LOGIN,
+            "alice": NOT_FOUND,
+            "bob": NOT_FOUND,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
+    "portal:move": (
+        lambda a, b: {"appointment_id": _session_appointment(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": NOT_FOUND,
+            "bob": NOT_FOUND,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
+    "portal:move/other-clinic": (
+        lambda a, b: {"appointment_id": _session_appointment(b).pk},
+        {"charlie": NOT_FOUND, "pat": NOT_FOUND},
+    ),
+    "portal:cancel": (
+        lambda a, b: {"appointment_id": make_appointment(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": NOT_FOUND,
+            "bob": NOT_FOUND,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
+    "portal:cancel/other-clinic": (
+        lambda a, b: {"appointment_id": make_appointment(b).pk},
+        {"charlie": NOT_FOUND, "pat": NOT_FOUND},
+    ),
+    "portal:check_in": (
+        lambda a, b: {"appointment_id": _completed_session(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": NOT_FOUND,
+            "bob": NOT_FOUND,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
+    "portal:check_in/other-clinic": (
+        lambda a, b: {"appointment_id": _completed_session(b).pk},
+        {"charlie": NOT_FOUND, "pat": NOT_FOUND},
+    ),
+    "portal:sign": (
+        lambda a, b: {"kind": "photos"},
+        {
+            "anonymous": LOGIN,
+            "alice": NOT_FOUND,
+            "bob": NOT_FOUND,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
+    # POST only (skinterval/portal/tests/test_consent_and_data.py).
+    "portal:close": (
+        lambda a, b: {},
+        {"anonymous": 405, "alice": 405, "pat": 405},
+    ),
+    # Staff read a patient's check-in; practitioners act on it (POST only:
+    # skinterval/portal/tests/test_check_ins.py).
+    "outcomes:check_in": (
+        lambda a, b: {"check_in_id": _check_in(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "outcomes:check_in/other-clinic": (
+        lambda a, b: {"check_in_id": _check_in(b).pk},
+        {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    "outcomes:review": (
+        lambda a, b: {"check_in_id": _check_in(a).pk},
+        {"anonymous": 405, "alice": 405, "charlie": 405, "pat": 405},
+    ),
+    "outcomes:hold": (
+        lambda a, b: {"check_in_id": _check_in(a).pk},
+        {"anonymous": 405, "alice": 405, "charlie": 405, "pat": 405},
+    ),
+    "outcomes:release": (
+        lambda a, b: {"hold_id": 1},
+        {"anonymous": 405, "alice": 405, "charlie": 405, "pat": 405},
+    ),
+    # Scores: every staff member reads them; practitioners record them
+    # (skinterval/outcomes/tests/test_score_views.py).
+    "outcomes:patient_scores": (
+        lambda a, b: {"patient_id": a.patient.pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "outcomes:patient_scores/other-clinic": (
+        lambda a, b: {"patient_id": b.patient.pk},
+        {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    "outcomes:record_baseline": (
+        lambda a, b: {"patient_id": a.patient.pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": FORBIDDEN,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "outcomes:record_baseline/other-clinic": (
+        lambda a, b: {"patient_id": b.patient.pk},
+        {"alice": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    "outcomes:record_at_visit": (
+        lambda a, b: {"appointment_id": _completed_session(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": FORBIDDEN,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "outcomes:record_at_visit/other-clinic": (
+        lambda a, b: {"appointment_id": _completed_session(b).pk},
+        {"alice": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    # Each clinic's owner and practitioners get their own clinic's report; the
+    # front desk is refused (skinterval/outcomes/tests/test_report.py).
+    **{
+        f"reports:{name}": (
+            lambda a, b: {},
+            {
+                "anonymous": LOGIN,
+                "alice": ALLOWED,
+                "bob": FORBIDDEN,
+                "charlie": ALLOWED,
+                "pat": FORBIDDEN,
+            },
+        )
+        for name in ("outcomes", "outcomes_csv")
+    },
     "accounts:login": (
         lambda a, b: {},
         {"anonymous": ALLOWED, "alice": 302, "pat": 302},
     ),
     "accounts:logout": (lambda a, b: {}, {"anonymous": 405, "alice": 405}),
+    # The signed token is the credential: anyone holding the link may use it; a
+    # forged one is refused (skinterval/reminders/tests/test_unsubscribe.py).
+    "reminders:unsubscribe": (
+        lambda a, b: {"token": _unsubscribe_token(a)},
+        {"anonymous": ALLOWED, "alice": ALLOWED, "charlie": ALLOWED, "pat": ALLOWED},
+    ),
+    # Public booking (no login): the page is the same for everyone; the later
+    # steps send a visitor without a booking in progress back to the start
+    # (flows and scoping: skinterval/booking/tests/test_public_booking.py).
+    "booking:start": (
+        lambda a, b: {"clinic_slug": _booking_slug(a)},
+        {"anonymous": ALLOWED, "alice": ALLOWED, "charlie": ALLOWED, "pat": ALLOWED},
+    ),
+    "booking:start/no-page": (
+        lambda a, b: {"clinic_slug": b.clinic.slug},
+        {"anonymous": NOT_FOUND, "alice": NOT_FOUND, "pat": NOT_FOUND},
+    ),
+    **{
+        f"booking:{step}": (
+            lambda a, b: {"clinic_slug": _booking_slug(a)},
+            {"anonymous": 302, "alice": 302, "charlie": 302, "pat": 302},
+        )
+        for step in ("details", "questions", "done")
+    },
+    "intake:detail": (
+        lambda a, b: {"intake_id": _intake(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "intake:detail/other-clinic": (
+        lambda a, b: {"intake_id": _intake(b).pk},
+        {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    # The signed link is the credential (skinterval/booking/tests/test_waitlist.py).
+    "waitlist:offer": (
+        lambda a, b: {"token": _waitlist_offer_token(a)},
+        {"anonymous": ALLOWED, "alice": ALLOWED, "charlie": ALLOWED, "pat": ALLOWED},
+    ),
+    "waitlist:offer/forged": (
+        lambda a, b: {"token": "MTIz:forged:signature"},
+        {"anonymous": NOT_FOUND, "pat": NOT_FOUND},
+    ),
+    # POST only; who may: skinterval/booking/tests/test_waitlist.py.
+    "waitlist:request": (
+        lambda a, b: {"appointment_id": make_appointment(a).pk},
+        {"anonymous": 405, "alice": 405, "charlie": 405, "pat": 405},
+    ),
+    "waitlist:withdraw": (
+        lambda a, b: {"request_id": 1},
+        {"anonymous": 405, "pat": 405},
+    ),
+    "waitlist:accept": (
+        lambda a, b: {"offer_id": 1},
+        {"anonymous": 405, "pat": 405},
+    ),
+    "waitlist:staff_request": (
+        lambda a, b: {"appointment_id": make_appointment(a).pk},
+        {"anonymous": 405, "bob": 405, "charlie": 405},
+    ),
+    # The token is the credential; a wrong one is a 404 for everyone
+    # (skinterval/booking/tests/test_calendar_feed.py).
+    "feeds:ics": (
+        lambda a, b: {"token": _feed_token(a)},
+        {"anonymous": ALLOWED, "alice": ALLOWED, "charlie": ALLOWED, "pat": ALLOWED},
+    ),
+    "feeds:ics/wrong-token": (
+        lambda a, b: {"token": _feed_token(a)[:-2] + "zz"},
+        {"anonymous": NOT_FOUND, "charlie": NOT_FOUND, "pat": NOT_FOUND},
+    ),
+    "feeds:create": (lambda a, b: {}, {"anonymous": 405, "alice": 405, "pat": 405}),
+    # Clinical photos (skinterval/photos/tests/test_serving.py): any staff of the
+    # clinic see them, practitioners and owners add them, the patient sees their
+    # own in the portal; the photo itself is served to the same people only.
+    "photos:patient": (
+        lambda a, b: {"patient_id": a.patient.pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "photos:patient/other-clinic": (
+        lambda a, b: {"patient_id": b.patient.pk},
+        {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    "photos:upload": (
+        lambda a, b: {"patient_id": a.patient.pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": FORBIDDEN,
+            "charlie": NOT_FOUND,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "photos:upload/other-clinic": (
+        lambda a, b: {"patient_id": b.patient.pk},
+        {"alice": NOT_FOUND, "charlie": ALLOWED},
+    ),
+    "photos:mine": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": NOT_FOUND,
+            "bob": NOT_FOUND,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
+    "photos:image": (
+        lambda a, b: {"photo_id": _photo(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": ALLOWED,
+            "bob": ALLOWED,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
+    "photos:image/other-patient": (
+        lambda a, b: {"photo_id": _photo(a, a.other_patient).pk},
+        {"alice": ALLOWED, "pat": NOT_FOUND},
+    ),
+    "photos:image/other-clinic": (
+        lambda a, b: {"photo_id": _photo(b).pk},
+        {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED, "pat": NOT_FOUND},
+    ),
+    "feeds:revoke": (lambda a, b: {}, {"anonymous": 405, "alice": 405, "pat": 405}),
 }
 
 

@@ -14,6 +14,7 @@ checked in Python, from the rows already loaded, before the statement.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -64,9 +65,18 @@ def _savepoint_if_nested() -> AbstractContextManager[object]:
     return transaction.atomic() if connection.in_atomic_block else nullcontext()
 
 
-def try_insert(appointment: Appointment, *, now: datetime, closed: bool) -> bool:
+def try_insert(
+    appointment: Appointment,
+    *,
+    now: datetime,
+    closed: bool,
+    then: Callable[[], object] | None = None,
+) -> bool:
     """Write the appointment if every rule holds; False when the full path must
-    decide (a rule failed, a constraint refused, or the case is not covered)."""
+    decide (a rule failed, a constraint refused, or the case is not covered).
+
+    `then` (the messages the booking causes) runs after the row is written, in
+    the same transaction; without it the statement is its own transaction."""
     if connection.vendor != "postgresql" or closed:
         return False
     practitioner = appointment.practitioner
@@ -110,9 +120,15 @@ def try_insert(appointment: Appointment, *, now: datetime, closed: bool) -> bool
         # Inside a caller's transaction a savepoint keeps a refusal contained.
         # psycopg's own cursor binds on the server and prepares the statement once
         # per connection, so PostgreSQL does not plan it again for every booking.
-        with _savepoint_if_nested(), connection.connection.cursor() as cursor:
+        with (
+            transaction.atomic() if then is not None else _savepoint_if_nested(),
+            connection.connection.cursor() as cursor,
+        ):
             cursor.execute(INSERT_CHECKED, params, prepare=True)
             row = cursor.fetchone()
+            if row is not None and then is not None:
+                _written(appointment, row, now)
+                then()
     except (
         IntegrityError,
         psycopg.IntegrityError,
@@ -121,9 +137,14 @@ def try_insert(appointment: Appointment, *, now: datetime, closed: bool) -> bool
     ):
         # A refusal, or a deadlock with a racing booking inside the exclusion
         # check: the full path decides, from what has committed by then.
+        appointment.pk = None
         return False
     if row is None:
         return False
+    _written(appointment, row, now)
+    return True
+
+
+def _written(appointment: Appointment, row: Any, now: datetime) -> None:
     appointment.pk, appointment.location_id = row
     appointment.created_at = appointment.updated_at = now
-    return True

@@ -276,3 +276,181 @@ class OptimizerRun(ClinicOwned):
 
     def __str__(self) -> str:
         return f"Optimizer run {self.pk} ({self.status})"
+
+
+# --- waitlist and calendar feeds (docs/public-booking.md) --------------------
+
+
+class WaitlistStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for an earlier time")
+    FULFILLED = "fulfilled", _("Moved to an earlier time")
+    WITHDRAWN = "withdrawn", _("No longer waiting")
+
+
+class WaitlistRequest(ClinicOwned):
+    """A patient would take an earlier time for a booked appointment.
+
+    Only times inside the appointment's session window (for a planned session),
+    or from `earliest_on` on (for any other visit), and before the appointment
+    itself are offered. Made by the patient in the portal or by the front desk
+    (`created_by`)."""
+
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.PROTECT,
+        related_name="waitlist_requests",
+        verbose_name=_("patient"),
+    )
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        related_name="waitlist_requests",
+        verbose_name=_("appointment to bring forward"),
+    )
+    earliest_on = models.DateField(_("not before"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=WaitlistStatus.choices,
+        default=WaitlistStatus.OPEN,
+    )
+    created_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+        help_text=_("Empty when the patient asked in the portal."),
+    )
+    created_at = models.DateTimeField(_("asked at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("waitlist request")
+        verbose_name_plural = _("waitlist requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(status="open"),
+                name="waitlist_one_open_request_per_appointment",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "status"], name="waitlist_clinic_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Waitlist request {self.pk} ({self.status})"
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    TAKEN = "taken", _("Taken by someone else")
+
+
+class WaitlistOffer(ClinicOwned):
+    """A freed time offered to one waitlist request. Several requests may be
+    offered the same freed time; the first to accept books it."""
+
+    request = models.ForeignKey(
+        WaitlistRequest,
+        on_delete=models.CASCADE,
+        related_name="offers",
+        verbose_name=_("waitlist request"),
+    )
+    freed_appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cancelled appointment that freed the time"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    practitioner = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("practitioner"),
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("room")
+    )
+    device = models.ForeignKey(
+        Device,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("device"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=OfferStatus.choices,
+        default=OfferStatus.OPEN,
+    )
+    offered_at = models.DateTimeField(_("offered at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["offered_at", "pk"]
+        verbose_name = _("waitlist offer")
+        verbose_name_plural = _("waitlist offers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "freed_appointment"],
+                name="waitlist_offer_once_per_freed_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("offered_at")),
+                name="waitlist_offer_expires_after_offer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="waitlist_offer_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Waitlist offer {self.pk} ({self.status})"
+
+
+class CalendarFeed(ClinicOwned):
+    """A patient's private calendar subscription (`/feed/<key><secret>.ics`).
+
+    Only the SHA-256 of the secret is stored; the full address is shown once,
+    when it is made. Revoking ends it; making a new one revokes the old one."""
+
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        verbose_name=_("patient"),
+    )
+    key = models.CharField(_("key"), max_length=16, unique=True)
+    secret_sha256 = models.CharField(_("SHA-256 of the secret"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+    revoked_at = models.DateTimeField(_("turned off at"), null=True, blank=True)
+    last_read_at = models.DateTimeField(_("last read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendar_feed_one_active_per_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.key}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -31,6 +31,7 @@ from skinterval.appointments.errors import (
     SlotTaken,
 )
 from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceType
+from skinterval.appointments.waitlist import offer_freed_times_later
 from skinterval.clinics.models import Device, Room, StaffMember
 from skinterval.domain import wallclock
 from skinterval.domain.plan import IntervalWindow, ScheduleRow
@@ -38,6 +39,7 @@ from skinterval.domain.series import outside_window, reflow
 from skinterval.domain.slots import Resource, SlotRequest, check_slot
 from skinterval.patients.models import Patient
 from skinterval.plans.models import Plan, PlanSession, PlanStatus
+from skinterval.reminders import services as messages
 
 DEFAULT_HOLD_MIN = 10
 EXCLUSION_VIOLATION = "23P01"
@@ -84,7 +86,10 @@ def book_appointment(
     )
     day = wallclock.local_date(starts_at, clinic.zone)
     if plan_session is None and fastpath.try_insert(
-        appointment, now=now, closed=is_public_holiday(clinic, day)
+        appointment,
+        now=now,
+        closed=is_public_holiday(clinic, day),
+        then=messages.scheduler_for(appointment, now=now),
     ):
         return appointment
     with transaction.atomic():
@@ -94,6 +99,7 @@ def book_appointment(
         _save_or_taken(appointment)
         if plan_session is not None:
             reflow_series(plan=plan_session.plan)
+        messages.schedule_for_appointment(appointment=appointment, now=now)
     return appointment
 
 
@@ -113,6 +119,7 @@ def confirm_hold(*, appointment: Appointment, now: datetime) -> Appointment:
         held.status = AppointmentStatus.BOOKED
         held.hold_expires_at = None
         _save_or_taken(held)
+        messages.schedule_for_appointment(appointment=held, now=now)
     return held
 
 
@@ -158,6 +165,7 @@ def reschedule_appointment(
         _save_or_taken(moving)
         if moving.plan_session is not None:
             reflow_series(plan=moving.plan_session.plan)
+        messages.schedule_for_appointment(appointment=moving, now=now)
     return moving
 
 
@@ -175,6 +183,8 @@ def cancel_appointment(
         cancelling.save()
         if cancelling.plan_session is not None:
             reflow_series(plan=cancelling.plan_session.plan)
+        messages.cancel_for_appointment(appointment=cancelling, now=now)
+        offer_freed_times_later([cancelling.pk])
     return cancelling
 
 
@@ -219,6 +229,7 @@ def release_expired_holds(*, clinic_id: int | None = None, now: datetime) -> int
     )
     if clinic_id is not None:
         expired = expired.filter(clinic_id=clinic_id)
+    offer_freed_times_later(expired.values_list("pk", flat=True))
     return expired.update(
         status=AppointmentStatus.CANCELLED,
         cancellation_reason="hold expired",

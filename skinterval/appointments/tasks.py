@@ -11,3 +11,14 @@ from skinterval.appointments.optimizer_runs import run_optimizer
 def optimize_calendar_task(run_id: int) -> None:
     """Solve one OptimizerRun (see optimizer_runs.run_optimizer)."""
     run_optimizer(run_id)
+
+
+@task()
+def offer_freed_times_task(appointment_ids: list[int]) -> None:
+    """Offer the times these cancelled appointments freed to the waitlist
+    (see waitlist.offer_freed_times)."""
+    from django.utils import timezone
+
+    from skinterval.appointments.waitlist import offer_freed_times
+
+    offer_freed_times(appointment_ids, now=timezone.now())

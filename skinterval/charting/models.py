@@ -34,6 +34,7 @@ class PhotoScope(models.TextChoices):
 
 class SignedVia(models.TextChoices):
     TABLET = "tablet", _("On the clinic's tablet, witnessed")
+    PORTAL = "portal", _("In the patient portal, by the patient")
 
 
 class ConsentStatus(models.TextChoices):

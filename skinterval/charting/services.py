@@ -35,6 +35,7 @@ from skinterval.clinics.models import Device, StaffMember, StaffRole
 from skinterval.domain import wallclock
 from skinterval.patients.models import Patient
 from skinterval.plans.models import Plan, PlanStatus
+from skinterval.reminders import services as messages
 
 
 class ChartingRefused(Exception):
@@ -55,14 +56,22 @@ def sign_consent(
     kind: ConsentKind | str,
     text_version: str,
     signed_name: str,
-    witnessed_by: StaffMember,
+    witnessed_by: StaffMember | None,
     now: datetime,
     photo_scope: PhotoScope | str = "",
+    signed_via: SignedVia | str = SignedVia.TABLET,
 ) -> Consent:
-    """Record a consent signed on the clinic's tablet before a staff witness. A
-    consent of the same kind still in force is replaced by this one."""
-    if witnessed_by.clinic_id != patient.clinic_id:
-        raise PermissionDenied("Staff of the patient's clinic only.")
+    """Record a consent signed on the clinic's tablet before a staff witness, or
+    by the patient in the portal (logged in as themself, no witness). A consent
+    of the same kind still in force is replaced by this one."""
+    if signed_via == SignedVia.TABLET:
+        if witnessed_by is None or witnessed_by.clinic_id != patient.clinic_id:
+            raise PermissionDenied("Staff of the patient's clinic only.")
+    elif signed_via == SignedVia.PORTAL:
+        if witnessed_by is not None:
+            raise ValueError("A consent signed in the portal has no witness.")
+    else:
+        raise ValueError(f"Unknown way of signing: {signed_via!r}")
     text = consent_texts.CURRENT.get(str(kind))
     if text is None or text.version != text_version:
         raise ChartingRefused(
@@ -92,7 +101,7 @@ def sign_consent(
             text_sha256=text.sha256,
             signed_name=name,
             signed_at=now,
-            signed_via=SignedVia.TABLET,
+            signed_via=signed_via,
             witnessed_by=witnessed_by,
         )
 
@@ -330,4 +339,5 @@ def complete_session(
         row.completed_at = now
         row.save()
         complete_appointment(appointment=appointment)
+        messages.schedule_after_session(appointment=appointment, now=now)
     return row

@@ -18,7 +18,11 @@ from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.charting.models import ChartStatus, Reaction, SessionChart
 from skinterval.clinics.models import Clinic, StaffMember
 from skinterval.domain import wallclock
+from skinterval.outcomes.models import CheckIn
+from skinterval.outcomes.queries import checkins_to_review
 from skinterval.plans.models import Plan, PlanSession, PlanStatus
+from skinterval.plans.queries import pending_proposals
+from skinterval.plans.replan_display import ProposalView, describe
 
 SOON_DAYS = 7
 LOOK_BACK_DAYS = 14
@@ -36,6 +40,10 @@ class Dashboard:
     awaiting_approval: list[Plan] = field(default_factory=list)
     awaiting_physician: list[Plan] = field(default_factory=list)
     needs_a_look: list[SessionChart] = field(default_factory=list)
+    # Patients' check-ins that raised an alert and nobody has reviewed yet.
+    checkins_to_review: list[CheckIn] = field(default_factory=list)
+    # What the engine's re-plan after a scored visit would change, to decide.
+    replan_proposals: list[ProposalView] = field(default_factory=list)
 
 
 def dashboard_for(clinic: Clinic, now: datetime) -> Dashboard:
@@ -79,6 +87,8 @@ def dashboard_for(clinic: Clinic, now: datetime) -> Dashboard:
         .select_related("patient", "appointment__plan_session")
         .order_by("-checked_in_at")
     )
+    board.checkins_to_review = checkins_to_review(clinic)
+    board.replan_proposals = [describe(p) for p in pending_proposals(clinic)]
     return board
 
 

@@ -204,10 +204,11 @@ STAGES = [
     ("declined", 0, 1),
     ("approved", 0, 4),
     ("booked", 0, 4),
-    ("booked", 1, 6),
+    ("booked", 1, 4),
     ("booked", 2, 5),
     ("booked", 3, 3),
     ("approved", 2, 2),
+    ("approved", 6, 2),  # every planned session done: long score charts
 ]
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from skinterval.accounts.models import User
 from skinterval.appointments.models import Appointment
+from skinterval.booking.models import BookingPage
 from skinterval.clinics.models import (
     Clinic,
     Device,
@@ -28,6 +29,8 @@ from skinterval.clinics.models import (
     WorkingInterval,
 )
 from skinterval.demo.course import seed_course, seed_courses, seed_services
+from skinterval.demo.photos import seed_demo_photos
+from skinterval.demo.scores import seed_scores
 from skinterval.domain import wallclock
 from skinterval.patients.models import Patient
 from skinterval.plans.models import Plan
@@ -328,6 +331,12 @@ def seed_demo() -> str:
         rng=random.Random(1),  # noqa: S311 - synthetic demo data
     )
     seed_services(northside)
+    seed_scores(harbour, now)  # synthetic score trajectories (docs/scores.md)
+    seed_demo_photos(clinic=harbour, now=now)  # synthetic, clearly not people
+    # Harbour takes new patients online at /book/harbour/ (docs/public-booking.md).
+    BookingPage.objects.get_or_create(
+        clinic=harbour, defaults={"contact_text": "Call 0117 496 0000"}
+    )
 
     return (
         f"Seeded {Clinic.objects.count()} clinics, "

@@ -7,9 +7,24 @@ assessment always gives byte-identical output.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
-from skinterval.domain.plan import SeriesPlan
+from skinterval.domain.evidence import Citation, id_sort_key
+from skinterval.domain.plan import (
+    Adjunct,
+    AftercareItem,
+    AreaPlan,
+    DepthRange,
+    Finding,
+    FollowUp,
+    IntervalWindow,
+    Reason,
+    ScheduleRow,
+    SeriesPlan,
+    SessionCount,
+)
 
 SCHEMA_ID = "skinterval.plan/1"
 
@@ -105,6 +120,86 @@ def plan_to_dict(plan: SeriesPlan) -> dict[str, Any]:
 
 def _date(value: Any) -> str | None:
     return None if value is None else str(value.isoformat())
+
+
+def plan_from_dict(data: Mapping[str, Any]) -> SeriesPlan:
+    """The inverse of `plan_to_dict`: a stored plan back as a `SeriesPlan`, so that
+    what was approved (not what today's rules would say) can be re-planned."""
+
+    def day(value: Any) -> date | None:
+        return None if value is None else date.fromisoformat(value)
+
+    def ids(row: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(row.get("evidence", ()))
+
+    s, iv = data["sessions"], data["interval_days"]
+    return SeriesPlan(
+        rules_version=data["rules_version"],
+        decision=data["decision"],
+        requires_physician_review=bool(data["requires_physician_review"]),
+        earliest_start_on=day(data.get("earliest_start_on")),
+        findings=tuple(
+            Finding(
+                code=f["code"],
+                severity=f["severity"],
+                message=f["message"],
+                evidence=ids(f),
+                until=day(f.get("until")),
+                areas=tuple(f.get("areas", ())),
+            )
+            for f in data.get("findings", [])
+        ),
+        sessions=SessionCount(int(s["min"]), int(s["max"]), int(s["planned"])),
+        interval_days=IntervalWindow(int(iv["min"]), int(iv["target"]), int(iv["max"])),
+        areas=tuple(
+            AreaPlan(
+                area=a["area"],
+                treat=bool(a["treat"]),
+                depth_mm=None
+                if a.get("depth_mm") is None
+                else DepthRange(a["depth_mm"]["min"], a["depth_mm"]["max"]),
+                reason=a["reason"],
+                evidence=ids(a),
+            )
+            for a in data.get("areas", [])
+        ),
+        schedule=tuple(
+            ScheduleRow(
+                int(r["number"]),
+                date.fromisoformat(r["earliest_on"]),
+                date.fromisoformat(r["target_on"]),
+                date.fromisoformat(r["latest_on"]),
+            )
+            for r in data.get("schedule", [])
+        ),
+        adjuncts=tuple(
+            Adjunct(j["code"], j["timing"], j["min_gap_days"], j["reason"], ids(j))
+            for j in data.get("adjuncts", [])
+        ),
+        aftercare=tuple(
+            AftercareItem(c["from_day"], c["to_day"], c["advice"], c["basis"], ids(c))
+            for c in data.get("aftercare", [])
+        ),
+        follow_up=tuple(
+            FollowUp(u["kind"], int(u["after_last_session_days"]), ids(u))
+            for u in data.get("follow_up", [])
+        ),
+        rationale=tuple(Reason(r["text"], ids(r)) for r in data.get("rationale", [])),
+        evidence=tuple(
+            Citation(
+                id=key,
+                citation=row["citation"],
+                grade=row["grade"],
+                url=row.get("url"),
+                verified=bool(row.get("verified", True)),
+                note=row.get("note"),
+            )
+            # jsonb does not keep key order: sources in their readable order.
+            for key, row in sorted(
+                data.get("evidence", {}).items(), key=lambda kv: id_sort_key(kv[0])
+            )
+        ),
+    )
 
 
 def dumps_plan(plan: SeriesPlan) -> str:

@@ -33,6 +33,9 @@ from skinterval.domain.protocol import (
 )
 from skinterval.domain.ruleset import Rules, load_rules
 
+# Reaction codes whose words are not the code with spaces.
+REACTION_WORDS = {"pih": "post-inflammatory hyperpigmentation (PIH)"}
+
 STALL_ADJUNCTS = {
     "rolling": "subcision",
     "icepick": "tca_cross",
@@ -164,11 +167,12 @@ def _reaction_effects(
     assert last.reaction is not None  # noqa: S101 - narrowed above
     rule = cr.rules.reactions[last.reaction]
     extra = cr.get_int("reaction_interval_extension_days") if rule.lengthen else 0
-    what = last.reaction.replace("_", " ")
+    what = REACTION_WORDS.get(last.reaction, last.reaction.replace("_", " "))
+    what = what[:1].upper() + what[1:]
     if rule.hold:
         reasons.append(
             Reason(
-                f"{what.capitalize()} after the last session: hold the series until a "
+                f"{what} after the last session: hold the series until a "
                 "physician has reviewed it.",
                 sort_ids(rule.evidence),
             )
@@ -176,7 +180,7 @@ def _reaction_effects(
     if extra:
         reasons.append(
             Reason(
-                f"{what.capitalize()} after the last session: next interval lengthened "
+                f"{what} after the last session: next interval lengthened "
                 f"by {extra} days.",
                 sort_ids(
                     [*rule.evidence, *cr.sources["reaction_interval_extension_days"]]

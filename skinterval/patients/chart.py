@@ -3,7 +3,8 @@
 `patient_chart` gathers, in a fixed number of queries whatever the patient's
 history, the plan versions, appointments, consent status, the latest assessment
 made readable (medical history with dates, examination, scarred areas scored on
-named scales) and the timeline (`skinterval.patients.timeline`).
+named scales), the progress charts of recorded scores
+(`skinterval.outcomes.charts`) and the timeline (`skinterval.patients.timeline`).
 
 The assessment is the planning engine's input stored on `Plan.assessment`
 (``assessment.schema.json``). It is read here as stored, without re-validation:
@@ -28,6 +29,7 @@ from skinterval.charting.models import Consent, ConsentKind, ConsentStatus
 from skinterval.charting.queries import patient_consents
 from skinterval.domain.assessment import AREA_ORDER
 from skinterval.domain.scales import get_scale
+from skinterval.outcomes.charts import ScoreChart, score_progress
 from skinterval.patients import labels
 from skinterval.patients.models import Fitzpatrick, Patient
 from skinterval.patients.timeline import TimelineDay, by_day, patient_timeline
@@ -111,6 +113,7 @@ class PatientChart:
     consents: tuple[ConsentState, ...]
     assessment: AssessmentSummary | None
     timeline: tuple[TimelineDay, ...]
+    score_charts: tuple[ScoreChart, ...] = ()
 
 
 # --------------------------------------------------------------------------- building
@@ -134,6 +137,7 @@ def patient_chart(patient: Patient, *, can_open_charts: bool) -> PatientChart:
         timeline=tuple(
             by_day(patient_timeline(patient, can_open_charts=can_open_charts))
         ),
+        score_charts=tuple(score_progress(patient)),
     )
 
 

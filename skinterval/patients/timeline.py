@@ -18,10 +18,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from skinterval.appointments.models import AppointmentStatus
 from skinterval.charting.models import ChartStatus, ConsentStatus
@@ -254,9 +256,80 @@ def consent_entries(context: TimelineContext) -> Iterator[TimelineEntry]:
             )
 
 
+def intake_entries(context: TimelineContext) -> Iterator[TimelineEntry]:
+    """Intake questionnaires the patient answered (online booking), with how many
+    answers the clinical rules flag for the practitioner."""
+    from skinterval.booking.queries import patient_intakes
+
+    for intake in patient_intakes(context.patient):
+        flagged = len(intake.findings or [])
+        yield TimelineEntry(
+            on=_local(intake.answered_at, context.zone),
+            at=intake.answered_at,
+            kind="intake",
+            title=_("Intake questionnaire answered"),
+            detail=ngettext(
+                "%(n)d answer flagged for the practitioner",
+                "%(n)d answers flagged for the practitioner",
+                flagged,
+            )
+            % {"n": flagged}
+            if flagged
+            else _("nothing flagged"),
+            url=reverse("intake:detail", args=[intake.pk]),
+        )
+
+
+def score_entries(context: TimelineContext) -> Iterator[TimelineEntry]:
+    """Scores recorded, one entry per visit (or baseline day) and reporter: each
+    area's total on each scale."""
+    from skinterval.outcomes.charts import visit_label
+    from skinterval.outcomes.queries import scores_for_patient
+    from skinterval.outcomes.score_labels import scale_label
+
+    groups: dict[tuple[date, int | None, int | None], list[Any]] = {}
+    for score in scores_for_patient(context.patient):
+        key = (score.scored_on, score.appointment_id, score.scored_by_id)
+        groups.setdefault(key, []).append(score)
+    url = reverse("outcomes:patient_scores", args=[context.patient.pk])
+    for (on, _visit, _by), rows in sorted(
+        groups.items(),
+        key=lambda g: (g[0][0], max(s.created_at for s in g[1])),
+        reverse=True,
+    ):
+        first = rows[0]
+        title = _("Scores recorded: %(visit)s") % {"visit": visit_label(first)}
+        if first.scored_by is None:
+            title = _("Scores reported by the patient: %(visit)s") % {
+                "visit": visit_label(first)
+            }
+        detail = "; ".join(
+            _("%(area)s, %(scale)s: %(total)s")
+            % {
+                "area": labels.label(labels.AREA_LABELS, s.area),
+                "scale": scale_label(s.scale),
+                "total": f"{s.total.normalize():f}",
+            }
+            for s in rows
+        )
+        if first.scored_by is not None:
+            detail += " — " + _("by %(who)s") % {"who": first.scored_by.display_name}
+        latest = max(s.created_at for s in rows)
+        yield TimelineEntry(
+            on=on,
+            at=_time_on(on, latest, context.zone),
+            kind="score",
+            title=title,
+            detail=detail,
+            url=url,
+        )
+
+
 SOURCES: tuple[Source, ...] = (
     plan_entries,
     appointment_entries,
     session_entries,
     consent_entries,
+    intake_entries,
+    score_entries,
 )

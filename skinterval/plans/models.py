@@ -209,3 +209,114 @@ def describe_value(element: str, value: Any) -> str:
             "max": f"{value['max']:g}",
         }
     return str(value)
+
+
+class ProposalKind(models.TextChoices):
+    """The headline of a re-plan proposal: its most pressing change."""
+
+    HOLD = "hold", _("Hold the series for a physician's review")
+    STOP = "stop", _("Stop the series: goal reached")
+    REVIEW = "review", _("Move to review: no response yet")
+    LOWER_DEPTH = "lower_depth", _("Lower the needle depth")
+    LENGTHEN_INTERVAL = "lengthen_interval", _("Lengthen the interval")
+    ADD_ADJUNCT = "add_adjunct", _("Add a combined treatment")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting a decision")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    SUPERSEDED = "superseded", _("Replaced by a newer proposal")
+
+
+class ReplanProposal(ClinicOwned):
+    """What the engine's re-plan suggests for an approved plan after a scored
+    visit, awaiting a practitioner's decision.
+
+    `details` holds the re-plan as JSON: ``changes`` (each with ``kind``,
+    ``subject``, ``before``, ``after``), the ``replan`` itself (status, response,
+    sessions done and remaining, interval, areas, schedule, adjuncts, follow-up),
+    the ``last_session`` it counts from, the score ``measure`` it judged the
+    response on, and the ``citations`` its reasons cite. `reasons` lists
+    ``{"text", "evidence"}``. Accepting makes a new plan version (`new_plan`),
+    a draft to approve as usual; the approved plan is never edited.
+    """
+
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.CASCADE,
+        related_name="replan_proposals",
+        verbose_name=_("plan"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ProposalKind.choices)
+    details = models.JSONField(_("details"), default=dict)
+    reasons = models.JSONField(_("reasons"), default=list)
+    as_of = models.DateField(_("re-planned as of"))
+    created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ProposalStatus.choices,
+        default=ProposalStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    new_plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("version made by accepting"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("re-plan proposal")
+        verbose_name_plural = _("re-plan proposals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=Q(status="pending"),
+                name="replan_proposal_one_pending_per_plan",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["accepted", "declined"],
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                )
+                | (
+                    ~Q(status__in=["accepted", "declined"])
+                    & Q(decided_by__isnull=True, decided_at__isnull=True)
+                ),
+                name="replan_proposal_decided_by_and_at_when_decided",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""),
+                name="replan_proposal_declined_with_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="accepted", new_plan__isnull=False)
+                | (~Q(status="accepted") & Q(new_plan__isnull=True)),
+                name="replan_proposal_accepted_makes_a_version",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "status"], name="replan_proposal_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Re-plan proposal {self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ProposalStatus.PENDING

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.http import Http404
 
+from skinterval.clinics.models import Clinic
 from skinterval.patients.queries import patients_for_user
-from skinterval.plans.models import Plan, PlanOverride
+from skinterval.plans.models import Plan, PlanOverride, ProposalStatus, ReplanProposal
 
 if TYPE_CHECKING:
     from skinterval.clinics.queries import AnyUser
@@ -51,4 +52,32 @@ def override_history(plan: Plan) -> list[PlanOverride]:
         PlanOverride.objects.filter(plan_id__in=lineage_ids(plan))
         .select_related("plan", "overridden_by")
         .order_by("overridden_at", "pk")
+    )
+
+
+def proposals_for_user(user: AnyUser) -> QuerySet[ReplanProposal]:
+    return ReplanProposal.objects.filter(plan__in=plans_for_user(user))
+
+
+def get_proposal_for_user(user: AnyUser, proposal_id: int) -> ReplanProposal:
+    """A re-plan proposal on a plan the caller may see; 404 otherwise."""
+    try:
+        return (
+            proposals_for_user(user)
+            .select_related(*_PROPOSAL_RELATED)
+            .get(pk=proposal_id)
+        )
+    except ReplanProposal.DoesNotExist:
+        raise Http404("No such proposal.") from None
+
+
+_PROPOSAL_RELATED = ("plan__patient", "decided_by", "new_plan")
+
+
+def pending_proposals(clinic: Clinic) -> list[ReplanProposal]:
+    """The clinic's re-plan proposals awaiting a decision, oldest first."""
+    return list(
+        ReplanProposal.objects.filter(clinic=clinic, status=ProposalStatus.PENDING)
+        .select_related(*_PROPOSAL_RELATED)
+        .order_by("created_at", "pk")
     )

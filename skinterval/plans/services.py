@@ -25,6 +25,7 @@ from skinterval.plans.models import (
     PlanOverride,
     PlanSession,
     PlanStatus,
+    ReplanProposal,
 )
 from skinterval.plans.overrides import (
     REASON_MAX_CHARS,
@@ -38,6 +39,7 @@ from skinterval.plans.overrides import (
     replan,
 )
 from skinterval.plans.queries import override_history
+from skinterval.reminders import services as messages
 
 
 def create_plan(
@@ -60,7 +62,7 @@ def create_plan(
     parsed = parse_assessment(assessment)
     result = plan_series(parsed, protocol)
     with transaction.atomic():
-        return _save_version(
+        return save_version(
             patient=patient,
             assessment=assessment,
             result=result,
@@ -69,7 +71,7 @@ def create_plan(
         )
 
 
-def _save_version(
+def save_version(
     *,
     patient: Patient,
     assessment: dict[str, Any],
@@ -174,7 +176,7 @@ def override_plan(
                 raise OverrideRefused(
                     _("This plan was changed meanwhile; reload it and try again.")
                 )
-            new = _save_version(
+            new = save_version(
                 patient=plan.patient,
                 assessment=plan.assessment,
                 result=result,
@@ -205,6 +207,15 @@ def check_overridable(plan: Plan) -> None:
         )
     if plan.decision == "decline":
         raise OverrideRefused(_("A declined plan has no treatment to change."))
+    if ReplanProposal.objects.filter(new_plan=plan).exists():
+        # Overriding plans the assessment again from session 1: the re-plan's
+        # remaining windows and lowered depths would be lost (decision 0013).
+        raise OverrideRefused(
+            _(
+                "This version was made by accepting a re-plan proposal, so it cannot "
+                "be overridden: approve it, or make a new plan from a new assessment."
+            )
+        )
 
 
 def _history_values(history: list[PlanOverride]) -> PlanChanges:
@@ -308,6 +319,7 @@ def approve_plan(*, plan: Plan, approved_by: StaffMember, now: datetime) -> Plan
         plan.approved_by = approved_by
         plan.approved_at = now
         plan.save(update_fields=["status", "approved_by", "approved_at"])
+        messages.schedule_for_plan(plan=plan, now=now)
     return plan
 
 

@@ -26,7 +26,7 @@ from skinterval.plans.forms import (
     assessment_json,
     attach_engine_errors,
 )
-from skinterval.plans.models import Plan
+from skinterval.plans.models import Plan, ProposalStatus
 from skinterval.plans.overrides import InvalidOverride
 from skinterval.plans.queries import get_plan_for_user, override_history
 from skinterval.plans.services import (
@@ -121,6 +121,9 @@ def _render_detail(
             "versions": plan.patient.plans.order_by("-version"),
             "overrides": override_history(plan),
             "override_form": override_form,
+            "replan_proposals": plan.replan_proposals.filter(
+                status=ProposalStatus.PENDING
+            ),
         },
         status=status,
     )

@@ -82,19 +82,20 @@ def test_adverse_reactions_and_held_sessions_of_two_weeks_need_a_look(
             now=datetime(2027, 1, 4, 8, tzinfo=UTC),
         )
 
-    def session(plan, day, **kwargs):
+    def session(plan, day, hour, **kwargs):
         world_a.patient = plan.patient
-        starts = datetime(2027, 1, day, 10, tzinfo=UTC)
+        starts = datetime(2027, 1, day, hour, tzinfo=UTC)
         kwargs.setdefault("completed_at", starts + timedelta(minutes=40))
         return t.make_charted_session(
             world_a, plan, 1, starts, checked_in_at=starts, **kwargs
         )
 
-    pih = session(plans[0], 12, reaction="pih")
-    session(plans[1], 12, reaction="expected")  # the usual course: nothing to see
+    pih = session(plans[0], 12, 10, reaction="pih")
+    session(plans[1], 12, 14, reaction="expected")  # the usual course: nothing to see
     held = session(
         plans[2],
         13,
+        10,
         completed_at=None,
         answers=dict(t.NO_NEWS, new_cold_sore=True),
     )

@@ -13,7 +13,7 @@ from skinterval.domain.assessment import parse_assessment
 from skinterval.domain.contracts import load_schema
 from skinterval.domain.planning import device_cap, plan_series
 from skinterval.domain.protocol import apply_protocol
-from skinterval.domain.render import dumps_plan, plan_to_dict
+from skinterval.domain.render import dumps_plan, plan_from_dict, plan_to_dict
 from skinterval.domain.ruleset import load_rules
 from skinterval.domain.tests.strategies import assessments, protocols
 
@@ -114,3 +114,11 @@ def test_grade_changes_session_count_never_the_interval(raw):
     p_severe = plan_series(parse_assessment(severe), rules=RULES)
     assert p_mild.interval_days == p_severe.interval_days
     assert p_severe.sessions.planned >= p_mild.sessions.planned
+
+
+@FAST
+@given(raw=assessments(), proto=protocols())
+def test_a_stored_plan_reads_back_as_the_same_plan(raw, proto):
+    plan = plan_series(parse_assessment(raw), proto, RULES)
+    stored = json.loads(json.dumps(plan_to_dict(plan)))
+    assert plan_from_dict(stored) == plan

@@ -1,0 +1,145 @@
+"""The audit log: one append-only row per access to or change of protected data.
+
+A row says who (login id and role), at which clinic, did what (view, create, ...)
+to which object (its type and opaque id), when (UTC) and from which address. It
+never holds clinical values or names: the object id is enough to find the record,
+for those allowed to see it.
+
+Rows are never changed or deleted by the application: `save()` refuses anything
+but an insert, `delete()` and the queryset's `update()`/`delete()` refuse, and each
+row carries a hash chain (`row_hash` = SHA-256 of the previous row's hash and this
+row's canonical content) so that a change made behind the application's back (raw
+SQL, a database console) is found by `verify_chain()`. On PostgreSQL a trigger also
+refuses UPDATE and DELETE (migration 0002). See docs/audit.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC
+from typing import Any, NoReturn
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from skinterval.clinics.models import Clinic
+
+# The `prev_hash` of the very first row.
+GENESIS_HASH = "0" * 64
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an audit row (or to insert one that does not
+    continue the chain)."""
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Exported")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+
+
+class ActorRole(models.TextChoices):
+    """The role the actor acted in: a clinic role, a patient, or none."""
+
+    OWNER = "owner", _("Clinic owner")
+    PRACTITIONER = "practitioner", _("Practitioner")
+    FRONT_DESK = "front_desk", _("Front desk")
+    PATIENT = "patient", _("Patient")
+    OTHER_LOGIN = "other_login", _("Login without a clinic role")
+    ANONYMOUS = "anonymous", _("Not logged in")
+    SYSTEM = "system", _("The system (no login)")
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Rows can be read and added one at a time (through `audit.services.record`),
+    never changed or removed in bulk."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit events are added one at a time, by record().")
+
+
+class AuditEvent(models.Model):
+    occurred_at = models.DateTimeField(_("when (UTC)"))
+    actor_user_id = models.PositiveBigIntegerField(_("login id"), null=True, blank=True)
+    actor_role = models.CharField(_("role"), max_length=20, choices=ActorRole.choices)
+    # PROTECT: a clinic with an audit trail cannot be deleted.
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("clinic"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    source_ip = models.GenericIPAddressField(_("source address"), null=True, blank=True)
+    # Unique: two rows can never continue the same row, so the chain cannot fork.
+    prev_hash = models.CharField(_("previous row's hash"), max_length=64, unique=True)
+    row_hash = models.CharField(_("this row's hash"), max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["clinic", "occurred_at"], name="audit_clinic_at"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_role} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or kwargs.get("force_update"):
+            raise AppendOnlyError("Audit events cannot be changed.")
+        if self.row_hash != self.expected_hash():
+            raise AppendOnlyError("Audit events are added by record() only.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    def canonical_content(self) -> str:
+        """Every column but the hashes, as one JSON text with sorted keys."""
+        return json.dumps(
+            {
+                "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
+                "actor_user_id": self.actor_user_id,
+                "actor_role": str(self.actor_role),
+                "clinic_id": self.clinic_id,
+                "action": str(self.action),
+                "object_type": self.object_type,
+                "object_id": self.object_id,
+                "source_ip": self.source_ip,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def expected_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.canonical_content())
+
+
+def chain_hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()

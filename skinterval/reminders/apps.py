@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RemindersConfig(AppConfig):
+    name = "skinterval.reminders"
+    verbose_name = "Messages to patients"
