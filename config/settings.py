@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_countries",
+    "ninja",  # serves the Swagger UI of /api/docs from its own static files
     "django_tasks",
     "django_tasks_db",
     "skinterval.accounts",
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "skinterval.booking",
     "skinterval.audit",
     "skinterval.photos",
+    "skinterval.interop",
+    "skinterval.ops",
     "skinterval.demo",
 ]
 
@@ -75,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Who read or changed patient data, from where: docs/audit.md.
+    "skinterval.audit.context.AuditTrailMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -4,6 +4,7 @@ opaque ids only."""
 from django.contrib import admin
 from django.urls import include, path
 
+from config.api import api
 from skinterval.appointments import urls as appointment_urls
 from skinterval.booking import urls as booking_urls
 from skinterval.clinics import views as clinic_views
@@ -29,5 +30,8 @@ urlpatterns = [
     path("feed/", include("skinterval.interop.urls")),
     path("photos/", include("skinterval.photos.urls")),
     path("reports/", include("skinterval.outcomes.report_urls")),
+    path("audit/", include("skinterval.audit.urls")),
+    path("fhir/", include("skinterval.interop.fhir_urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -240,3 +240,16 @@ def make_charted_session(
         notes="",
         now=completed_at,
     )
+
+
+def make_api_client(user: User | None) -> Any:
+    """A test client that calls the JSON API with a fresh bearer token of `user`
+    (anonymous, with no Authorization header, when None)."""
+    from django.test import Client
+
+    from skinterval.accounts.api_tokens import issue_token
+
+    if user is None:
+        return Client()
+    token = issue_token(user=user, name="test")
+    return Client(headers={"Authorization": f"Bearer {token}"})

@@ -1,7 +1,8 @@
 """Every page, requested by every persona: who gets in, who is refused.
 
 The table names each URL pattern of the product (the admin is covered in
-clinics/tests/test_admin_scoping.py). A new URL without a row fails
+clinics/tests/test_admin_scoping.py, the JSON API's operations in
+config/tests/test_api_access.py). A new URL without a row fails
 `test_every_url_pattern_is_in_the_matrix`, so no page ships without a scoping test.
 """
 
@@ -405,6 +406,16 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
         lambda a, b: {"appointment_id": _session_appointment(b).pk},
         {"alice": NOT_FOUND, "charlie": ALLOWED},
     ),
+    "portal:messages": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": NOT_FOUND,
+            "bob": NOT_FOUND,
+            "charlie": NOT_FOUND,
+            "pat": ALLOWED,
+        },
+    ),
     "portal:home": (
         lambda a, b: {},
         {
@@ -594,6 +605,18 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
         )
         for name in ("outcomes", "outcomes_csv")
     },
+    # The audit log: each clinic's owner only, their own clinic's events
+    # (owners, scoping and filters: skinterval/audit/tests/test_owner_page.py).
+    "audit:search": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": FORBIDDEN,
+            "bob": FORBIDDEN,
+            "charlie": FORBIDDEN,
+            "pat": FORBIDDEN,
+        },
+    ),
     "accounts:login": (
         lambda a, b: {},
         {"anonymous": ALLOWED, "alice": 302, "pat": 302},
@@ -734,6 +757,18 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
         {"alice": NOT_FOUND, "bob": NOT_FOUND, "charlie": ALLOWED, "pat": NOT_FOUND},
     ),
     "feeds:revoke": (lambda a, b: {}, {"anonymous": 405, "alice": 405, "pat": 405}),
+    # FHIR (docs/fhir.md): the statement is public; $everything takes a bearer
+    # API token only, so every browser session, staff or not, gets 401. With
+    # tokens (staff 200, other clinic 404, patients 403):
+    # skinterval/interop/tests/test_fhir_views.py.
+    "fhir:metadata": (
+        lambda a, b: {},
+        {"anonymous": ALLOWED, "alice": ALLOWED, "charlie": ALLOWED, "pat": ALLOWED},
+    ),
+    "fhir:patient_everything": (
+        lambda a, b: {"patient_id": a.patient.pk},
+        {"anonymous": 401, "alice": 401, "bob": 401, "charlie": 401, "pat": 401},
+    ),
 }
 
 
@@ -741,7 +776,9 @@ def _pattern_names(resolver: URLResolver, namespace: str = "") -> set[str]:
     names: set[str] = set()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
+            if entry.namespace in {"admin", "api"}:
+                # The JSON API: every operation, as every persona, with bearer
+                # tokens, in config/tests/test_api_access.py.
                 continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             names |= _pattern_names(entry, inner)

@@ -2,6 +2,7 @@
 clinic membership (`clinics.StaffMember`) or its patient record (`patients.Patient`)."""
 
 from django.contrib.auth.models import AbstractUser
+from django.db import models
 
 
 class User(AbstractUser):
@@ -10,3 +11,23 @@ class User(AbstractUser):
 
     class Meta:
         db_table = "accounts_user"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API and the FHIR endpoints. Only the SHA-256 of the
+    secret is stored; the short prefix identifies the token in lists and logs without
+    granting anything. Issue and check through `accounts.api_tokens`."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_prefix = models.CharField(max_length=8, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (skt_{self.token_prefix}_…)"

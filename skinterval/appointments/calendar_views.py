@@ -23,8 +23,10 @@ from django.views.decorators.http import require_POST
 from skinterval.appointments import calendar
 from skinterval.appointments.errors import BookingError, OutsideWindow
 from skinterval.appointments.forms import CalendarMoveForm
+from skinterval.appointments.models import Appointment
 from skinterval.appointments.queries import get_appointment_for_user
 from skinterval.appointments.services import reschedule_appointment
+from skinterval.audit.services import record_list
 from skinterval.clinics.decorators import staff_required
 from skinterval.clinics.queries import require_staff
 from skinterval.domain import wallclock
@@ -95,6 +97,10 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
     events = calendar.calendar_events(
         clinic=clinic, resource=resource, first_on=first_on, end_on=end_on
     )
+    shown = sum(
+        1 for e in events if e.get("extendedProps", {}).get("kind") == "appointment"
+    )
+    record_list(Appointment, user=request.user, count=shown)
     return JsonResponse(events, safe=False)
 
 

@@ -25,9 +25,11 @@ from skinterval.appointments.optimizer_runs import (
     start_optimizer_run,
 )
 from skinterval.appointments.queries import get_optimizer_run_for_user
+from skinterval.audit.services import record_list
 from skinterval.clinics.decorators import staff_required
 from skinterval.clinics.queries import require_staff
 from skinterval.domain import wallclock
+from skinterval.plans.models import PlanSession
 
 RECENT_RUNS = 10
 
@@ -90,6 +92,9 @@ def optimizer_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """The run's page; with HTMX, only its progress block (polled while it runs)."""
     run = get_optimizer_run_for_user(request.user, run_id)
     working = run.status in (OptimizerRunStatus.QUEUED, OptimizerRunStatus.RUNNING)
+    changes = proposal_rows(run) if run.proposal else []
+    if changes:  # the proposal names the patients whose sessions it places
+        record_list(PlanSession, user=request.user, count=len(changes))
     context = {
         "run": run,
         "clinic": run.clinic,
@@ -97,7 +102,7 @@ def optimizer_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
         "stale": is_stale(run, timezone.now()),
         "phase": PHASES.get(run.phase, run.phase),
         "percent": min(100, round(100 * run.elapsed_s / max(1, run.time_limit_s))),
-        "changes": proposal_rows(run) if run.proposal else [],
+        "changes": changes,
     }
     template = (
         "appointments/partials/optimizer_progress.html"

@@ -8,7 +8,7 @@ practitioner of the session before it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -55,7 +55,10 @@ def find_slots_for(
     limit: int = 10,
     per_day_limit: int | None = None,
     exclude_appointment_id: int | None = None,
+    location_id: int | None = None,
 ) -> list[SlotOption]:
+    """The best slots for a service; `location_id` keeps only times when the
+    practitioner works at that location (rooms and devices follow them)."""
     today = wallclock.local_date(now, clinic.zone)
     first_on = max(first_on, today)
     if last_on < first_on:
@@ -71,6 +74,15 @@ def find_slots_for(
         min_device_depth_mm=min_device_depth_mm,
         exclude_appointment_id=exclude_appointment_id,
     )
+    if location_id is not None:
+        here = str(location_id)
+        availability = replace(
+            availability,
+            practitioners=tuple(
+                replace(p, free=tuple(f for f in p.free if f.location_id == here))
+                for p in availability.practitioners
+            ),
+        )
     request = SlotRequest(
         duration_min=service.duration_min,
         earliest_on=first_on,
@@ -157,13 +169,15 @@ def _options(slots: list[Slot], rows: dict[str, Any]) -> list[SlotOption]:
 
 
 def get_appointment_for_user(user: Any, appointment_id: int) -> Appointment:
-    """An appointment of a patient the caller may see; 404 otherwise."""
+    """An appointment of a patient the caller may see (recorded as read in the
+    audit log); 404 otherwise."""
     from django.http import Http404
 
+    from skinterval.audit.services import record_read
     from skinterval.patients.queries import patients_for_user
 
     try:
-        return (
+        appointment = (
             Appointment.objects.filter(patient__in=patients_for_user(user))
             .select_related(
                 "patient",
@@ -178,6 +192,8 @@ def get_appointment_for_user(user: Any, appointment_id: int) -> Appointment:
         )
     except Appointment.DoesNotExist:
         raise Http404("No such appointment.") from None
+    record_read(appointment, user=user)
+    return appointment
 
 
 def slots_to_move(

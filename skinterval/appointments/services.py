@@ -10,6 +10,7 @@ server error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,8 @@ from skinterval.appointments.errors import (
 )
 from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceType
 from skinterval.appointments.waitlist import offer_freed_times_later
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record_write
 from skinterval.clinics.models import Device, Room, StaffMember
 from skinterval.domain import wallclock
 from skinterval.domain.plan import IntervalWindow, ScheduleRow
@@ -89,7 +92,7 @@ def book_appointment(
         appointment,
         now=now,
         closed=is_public_holiday(clinic, day),
-        then=messages.scheduler_for(appointment, now=now),
+        then=_after_fast_insert(appointment, now=now, booked_by=booked_by),
     ):
         return appointment
     with transaction.atomic():
@@ -100,7 +103,23 @@ def book_appointment(
         if plan_session is not None:
             reflow_series(plan=plan_session.plan)
         messages.schedule_for_appointment(appointment=appointment, now=now)
+        record_write(appointment, AuditAction.CREATE, by=booked_by)
     return appointment
+
+
+def _after_fast_insert(
+    appointment: Appointment, *, now: datetime, booked_by: StaffMember | None
+) -> Callable[[], None]:
+    """What the fast path runs in its transaction once the row is in: the
+    messages the booking causes and its audit event."""
+    schedule_messages = messages.scheduler_for(appointment, now=now)
+
+    def written() -> None:
+        if schedule_messages is not None:
+            schedule_messages()
+        record_write(appointment, AuditAction.CREATE, by=booked_by)
+
+    return written
 
 
 def hold_slot(*, hold_min: int = DEFAULT_HOLD_MIN, **kwargs: Any) -> Appointment:
@@ -120,6 +139,7 @@ def confirm_hold(*, appointment: Appointment, now: datetime) -> Appointment:
         held.hold_expires_at = None
         _save_or_taken(held)
         messages.schedule_for_appointment(appointment=held, now=now)
+        record_write(held, AuditAction.UPDATE)
     return held
 
 
@@ -166,6 +186,7 @@ def reschedule_appointment(
         if moving.plan_session is not None:
             reflow_series(plan=moving.plan_session.plan)
         messages.schedule_for_appointment(appointment=moving, now=now)
+        record_write(moving, AuditAction.UPDATE)
     return moving
 
 
@@ -185,6 +206,7 @@ def cancel_appointment(
             reflow_series(plan=cancelling.plan_session.plan)
         messages.cancel_for_appointment(appointment=cancelling, now=now)
         offer_freed_times_later([cancelling.pk])
+        record_write(cancelling, AuditAction.UPDATE)
     return cancelling
 
 
@@ -199,6 +221,7 @@ def _set_status(
         row.save(update_fields=["status", "updated_at"])
         if row.plan_session is not None:
             reflow_series(plan=row.plan_session.plan)
+        record_write(row, AuditAction.UPDATE)
     return row
 
 

@@ -91,6 +91,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     source_ip = models.GenericIPAddressField(_("source address"), null=True, blank=True)
+    # A list page: how many rows it showed (one event per list, not one per row).
+    row_count = models.PositiveIntegerField(_("rows shown"), null=True, blank=True)
     # Unique: two rows can never continue the same row, so the chain cannot fork.
     prev_hash = models.CharField(_("previous row's hash"), max_length=64, unique=True)
     row_hash = models.CharField(_("this row's hash"), max_length=64, unique=True)
@@ -121,21 +123,23 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("Audit events cannot be deleted.")
 
     def canonical_content(self) -> str:
-        """Every column but the hashes, as one JSON text with sorted keys."""
-        return json.dumps(
-            {
-                "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
-                "actor_user_id": self.actor_user_id,
-                "actor_role": str(self.actor_role),
-                "clinic_id": self.clinic_id,
-                "action": str(self.action),
-                "object_type": self.object_type,
-                "object_id": self.object_id,
-                "source_ip": self.source_ip,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        """Every column but the hashes, as one JSON text with sorted keys.
+
+        `row_count` came later (migration 0003): it is part of the text only when
+        set, so rows written before it keep the hash they were written with."""
+        content: dict[str, object] = {
+            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
+            "actor_user_id": self.actor_user_id,
+            "actor_role": str(self.actor_role),
+            "clinic_id": self.clinic_id,
+            "action": str(self.action),
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "source_ip": self.source_ip,
+        }
+        if self.row_count is not None:
+            content["row_count"] = self.row_count
+        return json.dumps(content, sort_keys=True, separators=(",", ":"))
 
     def expected_hash(self) -> str:
         return chain_hash(self.prev_hash, self.canonical_content())

@@ -1,8 +1,31 @@
-"""Writing to the audit log: `record()`, the one way rows are added."""
+"""Writing to the audit log.
+
+Two ways in:
+
+- `record()`: append one event now (photos, FHIR exports, the login signals).
+- The trail functions that the permission-checked loaders and the services call:
+  `record_read(obj, user=...)`, `record_list(...)`, `record_export(...)` and
+  `record_write(obj, action)`. Inside a request (`AuditTrailMiddleware`), reads,
+  lists and exports are collected and appended together when the view has
+  answered, in one short transaction; a read repeated within the request (a
+  decorator and the view loading the same record) is written once. Writes are
+  appended at once, in the caller's transaction: a change that rolls back leaves
+  no event, and no change commits without its event. Outside a request (tasks,
+  commands, tests) every event is appended at once.
+
+Actor and address: a loader passes the user it checked permissions for (for the
+JSON API that is the bearer token's user); a service passes the staff member it
+acts for, or nothing, and then the request's `request.user` is the actor (the
+system outside a request). The address is the request's `REMOTE_ADDR`.
+
+No event costs a SELECT beyond the chain's head: roles come from the staff
+membership cached on the login and from the objects already loaded.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +34,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
+from skinterval.audit.context import current_trail
 from skinterval.audit.models import (
     GENESIS_HASH,
     ActorRole,
@@ -18,16 +42,21 @@ from skinterval.audit.models import (
     AuditEvent,
     chain_hash,
 )
-from skinterval.clinics.models import Clinic
+from skinterval.clinics.models import Clinic, StaffMember
 from skinterval.clinics.queries import staff_member_for
 from skinterval.patients.models import Patient
 
 if TYPE_CHECKING:
     from skinterval.clinics.queries import AnyUser
 
+    Actor = AnyUser | StaffMember | None
+
 # Any fixed number: the key of the PostgreSQL advisory lock that puts audit
 # inserts in one line (so that each row continues the row before it).
 _CHAIN_LOCK_KEY = 727_101
+# Where a patient login's clinic is cached on the login object, for the request.
+_PATIENT_CLINIC_KEY = "_skinterval_audit_patient_clinic"
+_UNKNOWN = object()
 
 
 def record(
@@ -41,15 +70,10 @@ def record(
     source_ip: str | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event. `request_or_user` is who acted (None: the system itself);
-    `obj` the model instance acted on (its type and primary key are recorded,
-    never its contents), or `object_type`/`object_id` when there is no instance.
-    The clinic is `clinic`, else the object's clinic, else the actor's."""
-    if action not in AuditAction.values:
-        raise ValueError(f"Unknown audit action: {action!r}")
-    occurred_at = now or timezone.now()
-    if timezone.is_naive(occurred_at):
-        raise ValueError("Audit times are aware instants (UTC).")
+    """Append one event now. `request_or_user` is who acted (None: the system
+    itself); `obj` the model instance acted on (its type and primary key are
+    recorded, never its contents), or `object_type`/`object_id` when there is no
+    instance. The clinic is `clinic`, else the object's clinic, else the actor's."""
     user: AnyUser | None
     if isinstance(request_or_user, HttpRequest):
         user = request_or_user.user
@@ -57,7 +81,135 @@ def record(
             source_ip = request_or_user.META.get("REMOTE_ADDR")
     else:
         user = request_or_user
-    role, actor_clinic_id = _actor(user)
+    event = _event(
+        actor=user,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        clinic=clinic,
+        source_ip=source_ip,
+        now=now,
+    )
+    _append([event])
+    return event
+
+
+# --------------------------------------------------------------------- the trail
+
+
+def record_read(obj: models.Model, *, user: AnyUser) -> None:
+    """`user` was shown `obj` (called by the permission-checked loaders)."""
+    _collect(_event(actor=user, action=AuditAction.VIEW, obj=obj))
+
+
+def record_list(
+    object_type: type[models.Model] | str,
+    *,
+    user: AnyUser,
+    count: int,
+    clinic: Clinic | None = None,
+) -> None:
+    """`user` was shown a list of `count` rows of a type: one event for the
+    list, never one per row."""
+    _collect(
+        _event(
+            actor=user,
+            action=AuditAction.VIEW,
+            object_type=_label(object_type),
+            clinic=clinic,
+            row_count=count,
+        )
+    )
+
+
+def record_export(
+    obj: models.Model | None = None,
+    *,
+    user: AnyUser | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    clinic: Clinic | None = None,
+    count: int | None = None,
+) -> None:
+    """Data about `obj` (or of a report) left the application as a file."""
+    _collect(
+        _event(
+            actor=_request_actor() if user is None else user,
+            action=AuditAction.EXPORT,
+            obj=obj,
+            object_type=object_type,
+            object_id=object_id,
+            clinic=clinic,
+            row_count=count,
+        )
+    )
+
+
+def record_write(
+    obj: models.Model, action: AuditAction | str, *, by: Actor = None
+) -> None:
+    """`obj` was created or changed: appended now, in the caller's transaction
+    (call it last in the transaction: the chain's lock is then held only until
+    the commit). `by` is who did it (a staff member or a login); None means the
+    request's login, or the system outside a request."""
+    actor = _request_actor() if by is None else by
+    _append([_event(actor=actor, action=action, obj=obj)])
+
+
+def flush_trail(events: Iterable[AuditEvent]) -> None:
+    """Append a request's collected events (AuditTrailMiddleware)."""
+    pending = list(events)
+    if pending:
+        _append(pending)
+
+
+def _collect(event: AuditEvent) -> None:
+    trail = current_trail()
+    if trail is None:
+        _append([event])
+        return
+    trail.add(event)
+
+
+def _request_actor() -> AnyUser | None:
+    trail = current_trail()
+    if trail is None:
+        return None
+    user: AnyUser | None = getattr(trail.request, "user", None)
+    return user
+
+
+# ------------------------------------------------------------- building a row
+
+
+def _label(object_type: type[models.Model] | str) -> str:
+    if isinstance(object_type, str):
+        return object_type
+    return object_type._meta.label_lower
+
+
+def _event(
+    *,
+    actor: Actor,
+    action: AuditAction | str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    clinic: Clinic | None = None,
+    source_ip: str | None = None,
+    row_count: int | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action: {action!r}")
+    occurred_at = now or timezone.now()
+    if timezone.is_naive(occurred_at):
+        raise ValueError("Audit times are aware instants (UTC).")
+    if source_ip is None:
+        trail = current_trail()
+        source_ip = trail.source_ip if trail is not None else None
+    role, actor_user_id, actor_clinic_id = _actor(actor, obj)
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
@@ -66,50 +218,70 @@ def record(
         if clinic is not None
         else getattr(obj, "clinic_id", None) or actor_clinic_id
     )
-    event = AuditEvent(
+    return AuditEvent(
         occurred_at=occurred_at,
-        actor_user_id=user.pk if user is not None and user.is_authenticated else None,
+        actor_user_id=actor_user_id,
         actor_role=role,
         clinic_id=clinic_id,
         action=action,
         object_type=object_type[:60],
         object_id=object_id[:64],
         source_ip=_normalised_ip(source_ip),
+        row_count=row_count,
     )
+
+
+def _actor(
+    actor: Actor, obj: models.Model | None = None
+) -> tuple[ActorRole, int | None, int | None]:
+    """The actor's role, login id and clinic id, from rows already loaded: the
+    staff membership is cached on the login for the request, and a patient's
+    clinic is read once per login object (none when it is the record shown)."""
+    if actor is None:
+        return ActorRole.SYSTEM, None, None
+    if isinstance(actor, StaffMember):
+        return ActorRole(actor.role), actor.user_id, actor.clinic_id
+    if not actor.is_authenticated:
+        return ActorRole.ANONYMOUS, None, None
+    member = staff_member_for(actor)
+    if member is not None:
+        return ActorRole(member.role), actor.pk, member.clinic_id
+    cache = actor.__dict__
+    clinic_id = cache.get(_PATIENT_CLINIC_KEY, _UNKNOWN)
+    if clinic_id is _UNKNOWN:
+        if isinstance(obj, Patient) and obj.user_id == actor.pk:
+            clinic_id = obj.clinic_id
+        else:
+            clinic_id = (
+                Patient.objects.filter(user_id=actor.pk)
+                .values_list("clinic_id", flat=True)
+                .first()
+            )
+        cache[_PATIENT_CLINIC_KEY] = clinic_id
+    if clinic_id is not None:
+        return ActorRole.PATIENT, actor.pk, int(clinic_id)
+    return ActorRole.OTHER_LOGIN, actor.pk, None
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chain and insert the events, in order, in one transaction: one lock, one
+    read of the chain's head, one INSERT per event."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
         # On SQLite every transaction begins IMMEDIATE (config/settings.py): it
         # holds the write lock already, so no other insert comes in between.
-        last = (
+        head = (
             AuditEvent.objects.order_by("-id")
             .values_list("row_hash", flat=True)
             .first()
-        )
-        event.prev_hash = last or GENESIS_HASH
-        event.row_hash = chain_hash(event.prev_hash, event.canonical_content())
-        event.save()
-    return event
-
-
-def _actor(user: AnyUser | None) -> tuple[ActorRole, int | None]:
-    """The actor's role and clinic id."""
-    if user is None:
-        return ActorRole.SYSTEM, None
-    if not user.is_authenticated:
-        return ActorRole.ANONYMOUS, None
-    member = staff_member_for(user)
-    if member is not None:
-        return ActorRole(member.role), member.clinic_id
-    clinic_id = (
-        Patient.objects.filter(user_id=user.pk)
-        .values_list("clinic_id", flat=True)
-        .first()
-    )
-    if clinic_id is not None:
-        return ActorRole.PATIENT, clinic_id
-    return ActorRole.OTHER_LOGIN, None
+        ) or GENESIS_HASH
+        for event in events:
+            event.prev_hash = head
+            event.row_hash = chain_hash(head, event.canonical_content())
+            event.save()
+            head = event.row_hash
 
 
 def _normalised_ip(value: Any) -> str | None:

@@ -19,6 +19,7 @@ from django.http import Http404
 from skinterval.appointments.availability import eligible_practitioners
 from skinterval.appointments.models import ServiceKind, ServiceType
 from skinterval.appointments.queries import SlotOption, find_slots_for
+from skinterval.audit.services import record_read
 from skinterval.booking.models import BookingPage, IntakeResponse
 from skinterval.clinics.models import Clinic, Location, StaffMember
 from skinterval.domain import wallclock
@@ -142,11 +143,13 @@ def get_intake_for_user(user: AnyUser, intake_id: int) -> IntakeResponse:
     """An intake questionnaire of a patient the caller may see (staff of the
     patient's clinic); 404 otherwise."""
     try:
-        return IntakeResponse.objects.select_related(
+        intake = IntakeResponse.objects.select_related(
             "patient__clinic", "appointment__service_type"
         ).get(pk=intake_id, patient__in=patients_for_user(user))
     except IntakeResponse.DoesNotExist:
         raise Http404("No such questionnaire.") from None
+    record_read(intake, user=user)
+    return intake
 
 
 def patient_intakes(patient: Patient) -> QuerySet[IntakeResponse]:

@@ -20,6 +20,8 @@ from skinterval.appointments.services import (
     cancel_appointment,
     confirm_hold,
 )
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record_write
 from skinterval.booking.models import BookingPage, IntakeResponse, RefuseOnline
 from skinterval.booking.queries import clinic_rules, free_options
 from skinterval.clinics.models import Clinic, Location, StaffMember
@@ -51,7 +53,7 @@ def register_patient(
         )
         try:
             with transaction.atomic():
-                return Patient.objects.create(
+                patient = Patient.objects.create(
                     clinic=clinic,
                     chart_number=number,
                     given_name=given_name.strip(),
@@ -60,6 +62,8 @@ def register_patient(
                     email=email.strip(),
                     phone=phone.strip(),
                 )
+                record_write(patient, AuditAction.CREATE)  # a visitor: anonymous
+                return patient
         except IntegrityError:  # pragma: no cover - 32^8 numbers per clinic
             continue
     raise RuntimeError("Could not find a free chart number.")  # pragma: no cover
@@ -128,17 +132,20 @@ def record_intake(
 ) -> IntakeResponse:
     """Keep the answers and the rules' findings from them, as of today."""
     findings = screen_intake(answers, clinic_rules(patient.clinic))
-    return IntakeResponse.objects.create(
-        clinic=patient.clinic,
-        patient=patient,
-        appointment=appointment,
-        answered_at=now,
-        answered_on=answers.answered_on,
-        answers=answers.as_contract(),
-        findings=[finding_json(f) for f in findings],
-        rules_version=clinic_rules(patient.clinic).rules.rules_version,
-        flagged=bool(findings),
-    )
+    with transaction.atomic():
+        intake = IntakeResponse.objects.create(
+            clinic=patient.clinic,
+            patient=patient,
+            appointment=appointment,
+            answered_at=now,
+            answered_on=answers.answered_on,
+            answers=answers.as_contract(),
+            findings=[finding_json(f) for f in findings],
+            rules_version=clinic_rules(patient.clinic).rules.rules_version,
+            flagged=bool(findings),
+        )
+        record_write(intake, AuditAction.CREATE)
+    return intake
 
 
 def refuses_online(page: BookingPage, intake: IntakeResponse) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from skinterval.audit.services import record_read
 from skinterval.charting.models import (
     ChartStatus,
     Consent,
@@ -20,6 +21,7 @@ from skinterval.patients.models import Patient
 from skinterval.patients.queries import patients_for_user
 
 if TYPE_CHECKING:
+    from skinterval.appointments.models import Appointment
     from skinterval.clinics.queries import AnyUser
 
 
@@ -29,9 +31,11 @@ def consents_for_user(user: AnyUser) -> QuerySet[Consent]:
 
 def get_consent_for_user(user: AnyUser, consent_id: int) -> Consent:
     try:
-        return consents_for_user(user).select_related("patient").get(pk=consent_id)
+        consent = consents_for_user(user).select_related("patient").get(pk=consent_id)
     except Consent.DoesNotExist:
         raise Http404("No such consent.") from None
+    record_read(consent, user=user)
+    return consent
 
 
 def consent_in_force(patient: Patient, kind: ConsentKind | str) -> Consent | None:
@@ -121,3 +125,41 @@ def patient_session_charts(patient: Patient) -> QuerySet[SessionChart]:
         .prefetch_related("areas")
         .order_by("-checked_in_at", "-pk")
     )
+
+
+def session_charts_for_user(user: AnyUser) -> QuerySet[SessionChart]:
+    """Charts of the patients the caller may see."""
+    return SessionChart.objects.filter(patient__in=patients_for_user(user))
+
+
+def get_session_chart_for_user(user: AnyUser, chart_id: int) -> SessionChart:
+    """A chart of a patient the caller may see, with its appointment, its
+    charting practitioner and (in one more query) its areas; 404 otherwise."""
+    try:
+        chart = (
+            session_charts_for_user(user)
+            .select_related(
+                "appointment__clinic",
+                "appointment__plan_session__plan",
+                "charted_by",
+                "clinic",
+                "patient",
+            )
+            .prefetch_related("areas__device")
+            .get(pk=chart_id)
+        )
+    except SessionChart.DoesNotExist:
+        raise Http404("No such chart.") from None
+    record_read(chart, user=user)
+    return chart
+
+
+def chart_of_appointment(
+    appointment: Appointment, *, user: AnyUser
+) -> SessionChart | None:
+    """The session chart of an appointment already loaded through
+    `get_appointment_for_user` (None before the session starts); recorded as read."""
+    chart = SessionChart.objects.filter(appointment=appointment).first()
+    if chart is not None:
+        record_read(chart, user=user)
+    return chart

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.appointments.services import complete_appointment, mark_arrived
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record_write
 from skinterval.charting import consent_texts
 from skinterval.charting.models import (
     HOLD_FIELDS,
@@ -92,7 +94,7 @@ def sign_consent(
         Consent.objects.select_for_update().filter(
             patient=patient, kind=kind, status=ConsentStatus.SIGNED
         ).update(status=ConsentStatus.REPLACED, ended_at=now)
-        return Consent.objects.create(
+        consent = Consent.objects.create(
             clinic_id=patient.clinic_id,
             patient=patient,
             kind=kind,
@@ -104,6 +106,9 @@ def sign_consent(
             signed_via=signed_via,
             witnessed_by=witnessed_by,
         )
+        # The witness signs for the clinic; in the portal, the patient's login.
+        record_write(consent, AuditAction.CREATE, by=witnessed_by)
+    return consent
 
 
 def withdraw_consent(
@@ -125,6 +130,7 @@ def withdraw_consent(
         row.save(
             update_fields=["status", "ended_at", "withdrawn_by", "withdrawal_reason"]
         )
+        record_write(row, AuditAction.UPDATE, by=withdrawn_by)
     return row
 
 
@@ -211,6 +217,7 @@ def start_session(
         )
         if appointment.status == AppointmentStatus.BOOKED:
             mark_arrived(appointment=appointment)
+        record_write(chart, AuditAction.CREATE, by=practitioner)
     return chart
 
 
@@ -340,4 +347,5 @@ def complete_session(
         row.save()
         complete_appointment(appointment=appointment)
         messages.schedule_after_session(appointment=appointment, now=now)
+        record_write(row, AuditAction.UPDATE, by=practitioner)
     return row

@@ -29,6 +29,7 @@ from skinterval.charting.models import (
     SessionChart,
 )
 from skinterval.charting.queries import (
+    chart_of_appointment,
     consent_in_force,
     defaults_from_last,
     get_consent_for_user,
@@ -145,7 +146,7 @@ def chart(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = get_appointment_for_user(request.user, appointment_id)
     member = require_staff(request.user, [StaffRole.PRACTITIONER])
     context: dict[str, Any] = {"appointment": appointment, "clinic": appointment.clinic}
-    existing = SessionChart.objects.filter(appointment=appointment).first()
+    existing = chart_of_appointment(appointment, user=request.user)
     context["chart"] = existing
     if existing is not None and existing.status != ChartStatus.IN_PROGRESS:
         context["areas"] = existing.areas.select_related("device")

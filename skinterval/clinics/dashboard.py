@@ -45,6 +45,21 @@ class Dashboard:
     # What the engine's re-plan after a scored visit would change, to decide.
     replan_proposals: list[ProposalView] = field(default_factory=list)
 
+    def patient_ids(self) -> set[object]:
+        """The patients the board names (for the audit log's one list event),
+        from the rows already loaded: no query."""
+        ids: set[object] = {
+            a.patient_id for _, rows in self.by_practitioner for a in rows
+        }
+        for session in (*self.opening, *self.closing, *self.closed):
+            ids.add(session.plan.patient_id)
+        for row in (*self.awaiting_approval, *self.awaiting_physician):
+            ids.add(row.patient_id)
+        ids.update(c.patient_id for c in self.needs_a_look)
+        ids.update(c.patient_id for c in self.checkins_to_review)
+        ids.update(p.proposal.plan.patient_id for p in self.replan_proposals)
+        return ids
+
 
 def dashboard_for(clinic: Clinic, now: datetime) -> Dashboard:
     zone = clinic.zone

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from skinterval.audit.services import record_list
 from skinterval.clinics.dashboard import dashboard_for
 from skinterval.clinics.decorators import staff_required
 from skinterval.clinics.queries import (
@@ -52,6 +53,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Today at the clinic, and who needs booking or approving."""
     member = require_staff(request.user)
     board = dashboard_for(member.clinic, timezone.now())
+    # One event for the page, with how many patients it names (docs/audit.md).
+    record_list(Patient, user=request.user, count=len(board.patient_ids()))
     return render(
         request,
         "clinics/dashboard.html",

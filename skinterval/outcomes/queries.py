@@ -12,6 +12,7 @@ from skinterval.appointments.models import (
     AppointmentStatus,
     ServiceKind,
 )
+from skinterval.audit.services import record_read
 from skinterval.clinics.models import Clinic
 from skinterval.clinics.queries import require_staff
 from skinterval.domain.assessment import AREA_ORDER, AREAS
@@ -36,21 +37,25 @@ def get_check_in_for_staff(user: AnyUser, check_in_id: int) -> CheckIn:
     """A check-in of the caller's own clinic (staff only); 404 otherwise."""
     member = require_staff(user)
     try:
-        return CheckIn.objects.select_related(
+        check_in = CheckIn.objects.select_related(
             "patient", "appointment__plan_session__plan", "reviewed_by", "clinic"
         ).get(clinic_id=member.clinic_id, pk=check_in_id)
     except CheckIn.DoesNotExist:
         raise Http404("No such check-in.") from None
+    record_read(check_in, user=user)
+    return check_in
 
 
 def get_hold_for_staff(user: AnyUser, hold_id: int) -> SessionHold:
     member = require_staff(user)
     try:
-        return SessionHold.objects.select_related("plan_session").get(
+        hold = SessionHold.objects.select_related("plan_session").get(
             clinic_id=member.clinic_id, pk=hold_id
         )
     except SessionHold.DoesNotExist:
         raise Http404("No such hold.") from None
+    record_read(hold, user=user)
+    return hold
 
 
 def checkins_to_review(clinic: Clinic) -> list[CheckIn]:

@@ -8,11 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from skinterval.audit.services import record_export, record_list
 from skinterval.clinics.decorators import staff_required
 from skinterval.clinics.models import StaffRole
 from skinterval.clinics.queries import require_staff
 from skinterval.domain import wallclock
-from skinterval.domain.outcome_report import OutcomeReport
+from skinterval.domain.outcome_report import ALL, OutcomeReport
 from skinterval.outcomes.report_csv import report_csv
 from skinterval.outcomes.report_display import (
     scale_headings,
@@ -22,6 +23,8 @@ from skinterval.outcomes.report_display import (
 from skinterval.outcomes.report_queries import clinic_outcome_report
 
 REPORT_ROLES = (StaffRole.OWNER, StaffRole.PRACTITIONER)
+# In the audit log: the report is no model; its id there is the day it is as of.
+REPORT_TYPE = "outcomes.report"
 
 
 def _report(request: HttpRequest) -> OutcomeReport:
@@ -31,9 +34,14 @@ def _report(request: HttpRequest) -> OutcomeReport:
     return clinic_outcome_report(clinic, today)
 
 
+def _patients(report: OutcomeReport) -> int:
+    return sum(r.patients for r in report.by_dimension(ALL))
+
+
 @staff_required(*REPORT_ROLES)
 def report_page(request: HttpRequest) -> HttpResponse:
     report = _report(request)
+    record_list(REPORT_TYPE, user=request.user, count=_patients(report))
     return render(
         request,
         "outcomes/report.html",
@@ -49,6 +57,12 @@ def report_page(request: HttpRequest) -> HttpResponse:
 @staff_required(*REPORT_ROLES)
 def report_csv_download(request: HttpRequest) -> HttpResponse:
     report = _report(request)
+    record_export(
+        user=request.user,
+        object_type=REPORT_TYPE,
+        object_id=report.on.isoformat(),
+        count=_patients(report),
+    )
     response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="outcomes-{report.on.isoformat()}.csv"'

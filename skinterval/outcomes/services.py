@@ -17,6 +17,8 @@ from skinterval.appointments.models import (
     AppointmentStatus,
     ServiceKind,
 )
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record_write
 from skinterval.clinics.models import StaffMember, StaffRole
 from skinterval.domain import wallclock
 from skinterval.domain.assessment import AREAS
@@ -85,20 +87,23 @@ def submit_check_in(
     if day_after < 0:  # pragma: no cover - a completed session is not in the future
         raise OutcomeRefused(_("This session has not happened yet."), code="future")
     reasons = attention_reasons(answers, day_after=day_after)
-    return CheckIn.objects.create(
-        clinic_id=patient.clinic_id,
-        patient=patient,
-        appointment=appointment,
-        day_after=day_after,
-        redness=int(answers.redness),
-        swelling=int(answers.swelling),
-        itching=int(answers.itching),
-        pain=answers.pain,
-        unexpected=answers.unexpected.strip(),
-        submitted_at=now,
-        needs_attention=bool(reasons),
-        attention_reasons=list(reasons),
-    )
+    with transaction.atomic():
+        check_in = CheckIn.objects.create(
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            appointment=appointment,
+            day_after=day_after,
+            redness=int(answers.redness),
+            swelling=int(answers.swelling),
+            itching=int(answers.itching),
+            pain=answers.pain,
+            unexpected=answers.unexpected.strip(),
+            submitted_at=now,
+            needs_attention=bool(reasons),
+            attention_reasons=list(reasons),
+        )
+        record_write(check_in, AuditAction.CREATE)  # the patient's login
+    return check_in
 
 
 def _require_practitioner(member: StaffMember, clinic_id: int) -> None:
@@ -118,6 +123,7 @@ def review_check_in(
             row.reviewed_by = reviewed_by
             row.reviewed_at = now
             row.save(update_fields=["reviewed_by", "reviewed_at"])
+            record_write(row, AuditAction.UPDATE, by=reviewed_by)
     return row
 
 
@@ -140,7 +146,7 @@ def hold_next_session(
             )
         try:
             with transaction.atomic():
-                return SessionHold.objects.create(
+                hold = SessionHold.objects.create(
                     clinic_id=check_in.clinic_id,
                     plan_session=session,
                     check_in=check_in,
@@ -148,6 +154,8 @@ def hold_next_session(
                     held_by=held_by,
                     held_at=now,
                 )
+                record_write(hold, AuditAction.CREATE, by=held_by)
+                return hold
         except IntegrityError:  # a racing hold on the same session won
             raise OutcomeRefused(
                 _("Session %(n)d is already on hold.") % {"n": session.number},
@@ -165,6 +173,7 @@ def release_session_hold(
             row.released_by = released_by
             row.released_at = now
             row.save(update_fields=["released_by", "released_at"])
+            record_write(row, AuditAction.UPDATE, by=released_by)
     return row
 
 
@@ -180,12 +189,14 @@ def request_account_closure(
         ).first()
         if existing is not None:
             return existing
-        return AccountClosureRequest.objects.create(
+        closure = AccountClosureRequest.objects.create(
             clinic_id=patient.clinic_id,
             patient=patient,
             reason=reason.strip(),
             requested_at=now,
         )
+        record_write(closure, AuditAction.CREATE)  # the patient's login
+    return closure
 
 
 # --- Scores -------------------------------------------------------------------------
@@ -362,4 +373,6 @@ def record_score(
             scored_by=scored_by,
         )
         on_score_recorded(score)  # re-plan proposal: skinterval.plans.replanning
+        # A practitioner's score, or (scored_by None) the patient's own login.
+        record_write(score, AuditAction.CREATE, by=scored_by)
         return score

@@ -3,6 +3,10 @@
 Staff see the patients of their own clinic; a patient's login sees only that
 patient; everyone else sees nobody. Every later view, export and API call loads
 patients through `patients_for_user` / `get_patient_for_user`.
+
+The loaders of one record write a `view` event to the audit log
+(`skinterval.audit.services.record_read`); `patients_for_user` only builds a
+query, used for scoping, and records nothing (a list page records one event).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
+from skinterval.audit.services import record_read
 from skinterval.clinics.queries import staff_member_for
 from skinterval.patients.models import Patient
 
@@ -34,9 +39,11 @@ def get_patient_for_user(user: AnyUser, patient_id: uuid.UUID | str) -> Patient:
     """The patient, if the caller may see it; otherwise 404 (never 403, so that
     the existence of other clinics' patients is not revealed)."""
     try:
-        return patients_for_user(user).select_related("clinic").get(pk=patient_id)
+        patient = patients_for_user(user).select_related("clinic").get(pk=patient_id)
     except (Patient.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404("No such patient.") from None
+    record_read(patient, user=user)
+    return patient
 
 
 def own_patient_record(user: AnyUser) -> Patient:
@@ -44,6 +51,8 @@ def own_patient_record(user: AnyUser) -> Patient:
     if not user.is_authenticated:
         raise Http404("No patient record.")
     try:
-        return Patient.objects.select_related("clinic").get(user_id=user.pk)
+        patient = Patient.objects.select_related("clinic").get(user_id=user.pk)
     except Patient.DoesNotExist:
         raise Http404("No patient record.") from None
+    record_read(patient, user=user)
+    return patient

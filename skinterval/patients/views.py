@@ -9,11 +9,13 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from skinterval.audit.services import record_list
 from skinterval.clinics.decorators import staff_required
 from skinterval.clinics.models import StaffRole
 from skinterval.clinics.queries import require_staff
 from skinterval.patients.chart import patient_chart
 from skinterval.patients.forms import PatientSearchForm
+from skinterval.patients.models import Patient
 from skinterval.patients.queries import get_patient_for_user, patients_for_user
 
 PAGE_SIZE = 25
@@ -33,6 +35,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         patients.order_by("family_name", "given_name"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    record_list(Patient, user=request.user, count=len(page.object_list))
     return render(request, "patients/patient_list.html", {"page": page, "form": form})
 
 

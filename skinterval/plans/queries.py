@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.http import Http404
 
+from skinterval.audit.services import record_read
 from skinterval.clinics.models import Clinic
 from skinterval.patients.queries import patients_for_user
 from skinterval.plans.models import Plan, PlanOverride, ProposalStatus, ReplanProposal
@@ -20,14 +21,17 @@ def plans_for_user(user: AnyUser) -> QuerySet[Plan]:
 
 
 def get_plan_for_user(user: AnyUser, plan_id: int) -> Plan:
+    """A plan of a patient the caller may see (recorded as read); 404 otherwise."""
     try:
-        return (
+        plan = (
             plans_for_user(user)
             .select_related("patient", "clinic", "created_by", "approved_by")
             .get(pk=plan_id)
         )
     except Plan.DoesNotExist:
         raise Http404("No such plan.") from None
+    record_read(plan, user=user)
+    return plan
 
 
 def lineage_ids(plan: Plan) -> list[int]:
@@ -62,13 +66,15 @@ def proposals_for_user(user: AnyUser) -> QuerySet[ReplanProposal]:
 def get_proposal_for_user(user: AnyUser, proposal_id: int) -> ReplanProposal:
     """A re-plan proposal on a plan the caller may see; 404 otherwise."""
     try:
-        return (
+        proposal = (
             proposals_for_user(user)
             .select_related(*_PROPOSAL_RELATED)
             .get(pk=proposal_id)
         )
     except ReplanProposal.DoesNotExist:
         raise Http404("No such proposal.") from None
+    record_read(proposal, user=user)
+    return proposal
 
 
 _PROPOSAL_RELATED = ("plan__patient", "decided_by", "new_plan")

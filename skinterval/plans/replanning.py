@@ -27,6 +27,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record_write
 from skinterval.charting.models import ChartStatus, SessionChart
 from skinterval.clinics.models import StaffMember, StaffRole
 from skinterval.domain.assessment import AreaDepth, parse_assessment
@@ -413,6 +415,8 @@ def accept_replan_proposal(
             row.decided_at = now
             row.new_plan = new
             row.save(update_fields=["status", "decided_by", "decided_at", "new_plan"])
+            record_write(row, AuditAction.UPDATE, by=accepted_by)
+            record_write(new, AuditAction.CREATE, by=accepted_by)
     except IntegrityError:  # a version saved at the same moment took the number
         raise ProposalRefused(
             _("Another version was saved at the same moment; reload and try again.")
@@ -485,4 +489,5 @@ def decline_replan_proposal(
         row.decided_at = now
         row.decline_reason = reason
         row.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+        record_write(row, AuditAction.UPDATE, by=declined_by)
     return row

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record_write
 from skinterval.clinics.models import QualificationKind, StaffMember, StaffRole
 from skinterval.domain import wallclock
 from skinterval.domain.assessment import parse_assessment
@@ -62,13 +64,15 @@ def create_plan(
     parsed = parse_assessment(assessment)
     result = plan_series(parsed, protocol)
     with transaction.atomic():
-        return save_version(
+        plan = save_version(
             patient=patient,
             assessment=assessment,
             result=result,
             assessed_on=parsed.assessed_on,
             created_by=created_by,
         )
+        record_write(plan, AuditAction.CREATE, by=created_by)
+    return plan
 
 
 def save_version(
@@ -187,6 +191,8 @@ def override_plan(
             PlanOverride.objects.bulk_create(
                 _override_rows(new, diff, current, overridden_by, reason, now)
             )
+            record_write(plan, AuditAction.UPDATE, by=overridden_by)  # superseded
+            record_write(new, AuditAction.CREATE, by=overridden_by)
     except IntegrityError:  # a version saved at the same moment took the number
         raise OverrideRefused(
             _("Another version was saved at the same moment; reload and try again.")
@@ -320,6 +326,7 @@ def approve_plan(*, plan: Plan, approved_by: StaffMember, now: datetime) -> Plan
         plan.approved_at = now
         plan.save(update_fields=["status", "approved_by", "approved_at"])
         messages.schedule_for_plan(plan=plan, now=now)
+        record_write(plan, AuditAction.UPDATE, by=approved_by)
     return plan
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from skinterval.appointments.models import Appointment, AppointmentStatus
+from skinterval.audit.services import record_export
 from skinterval.charting.models import Consent, SessionChart
 from skinterval.clinics.models import StaffMember
 from skinterval.outcomes.models import AccountClosureRequest, CheckIn, SessionHold
@@ -36,7 +37,9 @@ def _mm(value: Decimal) -> float:
 
 
 def export_patient_data(patient: Patient, *, now: datetime) -> dict[str, Any]:
-    """The patient's data. `patient` must be the caller's own record."""
+    """The patient's data. `patient` must be the caller's own record; the export
+    is written to the audit log (as the request's login)."""
+    record_export(patient)
     return {
         "format": FORMAT,
         "exported_at": now.isoformat(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from skinterval.portal import appointment_views, score_views, views
+from skinterval.portal import appointment_views, message_views, score_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -29,6 +29,7 @@ urlpatterns = [
     path("progress/rate/", score_views.rate_scars, name="rate_scars"),
     path("consent/", views.consents, name="consents"),
     path("consent/<slug:kind>/", views.sign, name="sign"),
+    path("messages/", message_views.message_preferences, name="messages"),
     path("my-data/", views.my_data, name="data"),
     path("my-data/download/", views.download_data, name="download"),
     path("my-data/close/", views.close_account, name="close"),

@@ -31,6 +31,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from skinterval.appointments.models import Appointment, AppointmentStatus
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record_write
 from skinterval.clinics.models import Clinic
 from skinterval.domain import wallclock
 from skinterval.domain.messaging import (
@@ -549,7 +551,7 @@ def set_contact_preference(
     withdraws what is pending of that group on that channel."""
     group, channel = KindGroup(group), Channel(channel)
     with transaction.atomic():
-        pref, _ = ContactPreference.objects.update_or_create(
+        pref, created = ContactPreference.objects.update_or_create(
             patient=patient,
             group=group,
             channel=channel,
@@ -568,6 +570,7 @@ def set_contact_preference(
                 ),
                 "withdrawn: the patient opted out",
             )
+        record_write(pref, AuditAction.CREATE if created else AuditAction.UPDATE)
     return pref
 
 

@@ -178,6 +178,7 @@ def _tamper(sql, params=()):
         ("object_id", "someone-else"),
         ("occurred_at", "2027-01-05 09:30:15.123456"),
         ("source_ip", "198.51.100.1"),
+        ("row_count", 7),
     ],
 )
 def test_a_row_edited_behind_the_applications_back_is_found(
@@ -230,4 +231,18 @@ def test_postgresql_refuses_update_and_delete_whoever_asks(world_a, pat):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             _raw(sql, [event.pk])
     assert AuditEvent.objects.count() == 3
+    assert verify_chain().ok
+
+
+def test_the_rows_shown_by_a_list_are_in_the_hash(world_a):
+    """`row_count` (added later) is hashed when set, and absent from the hashed
+    text when not, so rows written before it still verify."""
+    from skinterval.audit.services import record_list
+
+    record(request_or_user=None, action="view", obj=world_a.patient, now=AT)
+    record_list("patients.patient", user=world_a.front_desk.user, count=12)
+    single, listed = AuditEvent.objects.order_by("id")
+    assert "row_count" not in single.canonical_content()
+    assert '"row_count":12' in listed.canonical_content()
+    assert (listed.row_count, listed.object_id) == (12, "")
     assert verify_chain().ok

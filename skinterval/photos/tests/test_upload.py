@@ -92,7 +92,7 @@ def test_a_photo_records_the_consent_and_scope_it_was_taken_under(world_a, priva
     assert stored.name != "photo.jpg"
     assert "photo" not in photo.storage_name
     assert (stored.stat().st_mode & 0o777) == 0o600
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(object_type="photos.photo")
     assert (event.action, event.object_id) == ("create", str(photo.pk))
     assert event.actor_user_id == world_a.practitioner.user_id
 
@@ -120,7 +120,7 @@ def test_bad_files_are_refused_and_nothing_is_stored(
     assert (refused.value.code, refused.value.field) == (code, "image")
     assert not Photo.objects.exists()
     assert _stored_files(private_dir) == []
-    assert not AuditEvent.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="photos.photo").exists()
 
 
 def test_an_oversized_file_is_refused_without_reading_it_all(world_a, private_dir):

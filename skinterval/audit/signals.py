@@ -1,0 +1,91 @@
+"""Logins in the audit log, from Django's own auth signals: every way of logging
+in or out (the login page, the admin, `Client.force_login`) sends them.
+
+- `login`: the login's id and role, from the request's address.
+- `login_failed`: no actor (nobody is logged in). The attempted username is not
+  stored, not even hashed (a hash of a short name is easily reversed, and a
+  mistyped password in the username field would be kept): when it names an
+  existing login, the event's object is that login's id (and its clinic, so the
+  owner sees attempts on their staff's logins); otherwise only the fact and the
+  address.
+- `logout`: the login that logged out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record
+from skinterval.clinics.models import Clinic, StaffMember
+from skinterval.patients.models import Patient
+
+
+def _address(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    address: str | None = request.META.get("REMOTE_ADDR")
+    return address
+
+
+def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
+    record(
+        request_or_user=user,
+        action=AuditAction.LOGIN,
+        obj=user,
+        source_ip=_address(request),
+    )
+
+
+def on_logged_out(
+    sender: Any, request: HttpRequest | None, user: Any, **_: Any
+) -> None:
+    if user is None:  # logging out without being logged in
+        return
+    record(
+        request_or_user=user,
+        action=AuditAction.LOGOUT,
+        obj=user,
+        source_ip=_address(request),
+    )
+
+
+def on_login_failed(
+    sender: Any,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **_: Any,
+) -> None:
+    model = get_user_model()
+    username = credentials.get(model.USERNAME_FIELD) or credentials.get("username")
+    target = (
+        model._default_manager.filter(**{model.USERNAME_FIELD: username})
+        .only("pk")
+        .first()
+        if isinstance(username, str) and username
+        else None
+    )
+    record(
+        request_or_user=AnonymousUser(),
+        action=AuditAction.LOGIN_FAILED,
+        object_type=model._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        clinic=_clinic_of(target.pk) if target is not None else None,
+        source_ip=_address(request),
+    )
+
+
+def _clinic_of(user_id: int) -> Clinic | None:
+    member = (
+        StaffMember.objects.filter(user_id=user_id, is_active=True)
+        .select_related("clinic")
+        .first()
+    )
+    if member is not None:
+        return member.clinic
+    patient = Patient.objects.filter(user_id=user_id).select_related("clinic").first()
+    return patient.clinic if patient is not None else None
