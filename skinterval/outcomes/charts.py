@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.utils.formats import date_format
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -45,6 +44,7 @@ from skinterval.outcomes.score_labels import (
     range_text,
     scale_label,
 )
+from skinterval.outcomes.svg import embed_svg
 from skinterval.patients import labels
 from skinterval.patients.models import Patient
 
@@ -331,11 +331,12 @@ def render_svg(
     cached = cache.get(cache_key)
     if isinstance(cached, str):
         return mark_safe(cached)  # noqa: S308 - our own drawing, stored by us
-    svg = _accessible(
+    svg = embed_svg(
         drawing.draw(points, visits, y_bounds, _legend_words()),
         key=key,
         title=title,
         description=description,
+        css_class="score-chart",
     )
     cache.set(cache_key, svg, CACHE_SECONDS)
     return mark_safe(svg)  # noqa: S308 - matplotlib escapes its text; ours below
@@ -343,34 +344,3 @@ def render_svg(
 
 def _legend_words() -> tuple[str, str, str, str]:
     return (_("Score"), _("Session"), _("Review visit"), _("Total"))
-
-
-_ID = re.compile(r'\bid="([^"]+)"')
-_URL_REF = re.compile(r"url\(#([^)]+)\)")
-_HREF = re.compile(r'xlink:href="#([^"]+)"')
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
-# matplotlib's one style rule starts with `*`, which in an HTML page would apply
-# to every SVG element of the page: scope it to the charts.
-_STYLE_ALL = re.compile(r"(<style[^>]*>)\s*\*\s*\{")
-_ROOT = re.compile(r"<svg\b[^>]*>")
-_SIZE = re.compile(r'\s(width|height)="[^"]*"')
-
-
-def _accessible(svg: str, *, key: str, title: str, description: str) -> str:
-    """matplotlib's SVG document → an element for an HTML page."""
-    svg = svg[svg.index("<svg") :]
-    svg = _METADATA.sub("", svg)
-    svg = _STYLE_ALL.sub(lambda m: m.group(1) + "svg.score-chart *{", svg)
-    svg = _ID.sub(lambda m: f'id="{key}-{m.group(1)}"', svg)
-    svg = _URL_REF.sub(lambda m: f"url(#{key}-{m.group(1)})", svg)
-    svg = _HREF.sub(lambda m: f'xlink:href="#{key}-{m.group(1)}"', svg)
-    root = _ROOT.search(svg)
-    if root is None:  # pragma: no cover - matplotlib always writes one
-        raise ValueError("no <svg> element")
-    opening = _SIZE.sub("", root.group(0))[:-1] + (
-        f' class="score-chart" role="img" focusable="false"'
-        f' aria-labelledby="{key}-title {key}-desc">'
-        f'<title id="{key}-title">{escape(title)}</title>'
-        f'<desc id="{key}-desc">{escape(description)}</desc>'
-    )
-    return svg[: root.start()] + opening + svg[root.end() :]

@@ -7,11 +7,9 @@ seeing the picture."""
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from matplotlib.axes import Axes
@@ -19,6 +17,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from skinterval.domain.outcome_report import GB_SCALE, CohortRow, Interval
+from skinterval.outcomes.svg import embed_svg
 
 POINT_COLOUR = "#1d4ed8"
 TEXT_COLOUR = "#1f2937"
@@ -67,7 +66,16 @@ def dimension_chart(
         "Points are the cohorts' values, lines their confidence intervals (95%); "
         "the table above gives the same numbers."
     )
-    return _accessible(out.getvalue(), key=key, title=title, description=description)
+    # matplotlib escapes the text it writes (cohort names); embed_svg the rest.
+    return mark_safe(  # noqa: S308
+        embed_svg(
+            out.getvalue(),
+            key=key,
+            title=title,
+            description=description,
+            css_class="report-chart",
+        )
+    )
 
 
 def _panel(
@@ -94,35 +102,3 @@ def _panel(
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-
-
-_ID = re.compile(r'\bid="([^"]+)"')
-_URL_REF = re.compile(r"url\(#([^)]+)\)")
-_HREF = re.compile(r'xlink:href="#([^"]+)"')
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
-_STYLE_ALL = re.compile(r"(<style[^>]*>)\s*\*\s*\{")
-_ROOT = re.compile(r"<svg\b[^>]*>")
-_SIZE = re.compile(r'\s(width|height)="[^"]*"')
-
-
-def _accessible(svg: str, *, key: str, title: str, description: str) -> SafeString:
-    """matplotlib's SVG document → an element for an HTML page: ids prefixed with
-    `key` (several charts share the page), the style scoped to the charts, the
-    size left to CSS, `role="img"` with a title and description."""
-    svg = svg[svg.index("<svg") :]
-    svg = _METADATA.sub("", svg)
-    svg = _STYLE_ALL.sub(lambda m: m.group(1) + "svg.report-chart *{", svg)
-    svg = _ID.sub(lambda m: f'id="{key}-{m.group(1)}"', svg)
-    svg = _URL_REF.sub(lambda m: f"url(#{key}-{m.group(1)})", svg)
-    svg = _HREF.sub(lambda m: f'xlink:href="#{key}-{m.group(1)}"', svg)
-    root = _ROOT.search(svg)
-    if root is None:  # pragma: no cover - matplotlib always writes one
-        raise ValueError("no <svg> element")
-    opening = _SIZE.sub("", root.group(0))[:-1] + (
-        f' class="report-chart" role="img" focusable="false"'
-        f' aria-labelledby="{key}-title {key}-desc">'
-        f'<title id="{key}-title">{escape(title)}</title>'
-        f'<desc id="{key}-desc">{escape(description)}</desc>'
-    )
-    # matplotlib escapes the text it writes (cohort names); ours is escaped above.
-    return mark_safe(svg[: root.start()] + opening + svg[root.end() :])  # noqa: S308
