@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 CHECK_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
+# `check --deploy` as a production server runs it (docs/deploy.md): the real
+# settings with DEBUG off and a throw-away random secret key.
+DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings DJANGO_DEBUG=0 \
+	DJANGO_ALLOWED_HOSTS=skinterval.example \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"
 
 .PHONY: install demo test check bench clean
 
@@ -39,6 +44,7 @@ check: install
 	$(CHECK_ENV) $(BIN)/mypy .
 	$(BIN)/lint-imports
 	$(CHECK_ENV) $(MANAGE) makemigrations --check --dry-run
+	$(DEPLOY_CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
 bench: install
 	$(BIN)/python -m bench.run

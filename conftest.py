@@ -99,10 +99,13 @@ def pat(world_a) -> User:
 
 
 def _client_for(user: User) -> Client:
+    """Logged in as `user`; staff have passed their second factor too (the
+    two-factor pages themselves are tested in skinterval/accounts/tests)."""
     from django.test import Client
 
-    client = Client()
-    client.force_login(user)
+    from skinterval import testing as t
+
+    client: Client = t.log_in_client(Client(), user)
     return client
 
 

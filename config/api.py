@@ -8,21 +8,24 @@ added below with `api.add_router("/<prefix>/", router)`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from skinterval.accounts.api_tokens import user_for_bearer
 from skinterval.accounts.models import User
-from skinterval.api_common import ApiError, error_body
+from skinterval.api_common import ApiError, error_body, unstorable_text
 from skinterval.appointments.errors import PROBLEM_MESSAGES, BookingError
 from skinterval.domain.contracts import format_path
 from skinterval.domain.errors import InvalidInput
@@ -44,7 +47,21 @@ class BearerAuth(HttpBearer):
         return self(request)  # pragma: no cover - __call__ does the work
 
 
+class TextSafeParser(Parser):
+    """JSON bodies as `json.loads` reads them, refusing text no database column
+    can hold (NUL, lone surrogates) with the path of each offending string: 422
+    like any other invalid field, before a router sees the body."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        problems = unstorable_text(data)
+        if problems:
+            raise InvalidInput(problems)
+        return data
+
+
 api = NinjaAPI(
+    parser=TextSafeParser(),
     urls_namespace="api",
     title="Skinterval API",
     version="1",
@@ -132,7 +149,32 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja answers 400 "Cannot parse request body" for anything the parser
+    # raises: say what was wrong instead.
+    cause = exc.__cause__
+    if isinstance(cause, InvalidInput):
+        return _invalid_input(request, cause)
+    if isinstance(cause, json.JSONDecodeError):
+        where = _("line %(line)s, column %(column)s") % {
+            "line": cause.lineno,
+            "column": cause.colno,
+        }
+        return _respond(
+            request, 400, _("The request body is not valid JSON."), [(None, where)]
+        )
+    if isinstance(cause, UnicodeDecodeError):
+        return _respond(request, 400, _("The request body is not UTF-8 text."))
     return _respond(request, exc.status_code, exc.message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit_kb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+    return _respond(
+        request,
+        413,
+        _("The request body is too large: at most %(kb)s KB.") % {"kb": limit_kb},
+    )
 
 
 @api.exception_handler(BookingError)

@@ -56,3 +56,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """`Header-Name: value` (e.g. `X-Forwarded-Proto: https`) as Django's
+    SECURE_PROXY_SSL_HEADER pair, or None when unset or blank.
+
+    Only set it behind a proxy that always overwrites that header: otherwise any
+    client could claim its plain-HTTP request arrived over HTTPS.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, sep, value = (part.strip() for part in raw.partition(":"))
+    if not sep or not header or not value or " " in header:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} must look like 'X-Forwarded-Proto: https'."
+        )
+    meta_key = header.upper().replace("-", "_")
+    if not meta_key.startswith("HTTP_"):
+        meta_key = f"HTTP_{meta_key}"
+    return meta_key, value

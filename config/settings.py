@@ -6,13 +6,15 @@ Defaults are safe for production: DEBUG is off and SECRET_KEY is then required.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_proxy_ssl_header, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SKINTERVAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -56,6 +58,11 @@ INSTALLED_APPS = [
     "skinterval.interop",
     "skinterval.ops",
     "skinterval.demo",
+    # Staff logins: a TOTP second factor and lockout after failed logins
+    # (docs/decisions/0017-staff-two-factor-and-lockout.md).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 # Background work (the calendar optimizer, later messages): Django's tasks API
@@ -69,17 +76,28 @@ TASKS = {
 }
 
 MIDDLEWARE = [
+    # Behind our reverse proxies, REMOTE_ADDR becomes the visitor's address, for
+    # the audit log, the lockout and the rate limits (docs/deploy.md).
+    "skinterval.ops.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy with a per-request nonce (request.csp_nonce).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); staff who have not passed their second factor
+    # reach nothing but the login, two-factor and public pages.
+    "django_otp.middleware.OTPMiddleware",
+    "skinterval.accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Who read or changed patient data, from where: docs/audit.md.
     "skinterval.audit.context.AuditTrailMiddleware",
+    # Turns a locked-out login attempt into the lockout page (last, as axes asks).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,18 +170,83 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
+# axes refuses a locked-out username+address pair before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lockout after failed logins (django-axes, docs/configuration.md). The lock is on
+# the pair username + address: an attacker elsewhere cannot lock a user out of
+# every place, and one address cannot guess at one login without limit.
+AXES_FAILURE_LIMIT = env_int("SKINTERVAL_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env_int("SKINTERVAL_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "skinterval.accounts.lockout.locked_out_response"
+AXES_CLIENT_IP_CALLABLE = "skinterval.accounts.lockout.client_address"
+# Successful logins are in the audit log already; no second, unbounded table.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no start-up banner in every command's output
+# How many reverse proxies of ours stand in front (nginx: 1). Each appends to
+# X-Forwarded-For; the visitor is the entry the outermost one wrote.
+SKINTERVAL_TRUSTED_PROXIES = env_int("SKINTERVAL_TRUSTED_PROXIES", 0, minimum=0)
+# Second factor (django-otp): the name authenticator apps show for the entry.
+OTP_TOTP_ISSUER = env_str("SKINTERVAL_TOTP_ISSUER", "Skinterval")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_S", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# No script reads the CSRF cookie: htmx sends the token from hx-headers in
+# base.html and the calendar from its form.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS (docs/deploy.md). Off in debug and demo mode, which serve plain HTTP on
+# 127.0.0.1. HSTS defaults to a year for this host and its subdomains; preloading
+# is a commitment for the whole domain that only its owner can make, so it is off
+# unless asked for (and Django's reminder about it, security.W021, is silenced).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int(
+    "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# Behind a TLS-terminating proxy that sets it: "X-Forwarded-Proto: https".
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("DJANGO_SECURE_PROXY_SSL_HEADER")
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp; docs/decisions/0018-content-security-policy.md):
+# only this site's own files; inline <script>/<style> only with the request's nonce
+# (FullCalendar's injected <style> takes it from the page's script tags); images
+# and fonts also as data: URLs; no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        # FullCalendar's style sheet carries its arrow icons as a data: font.
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
@@ -194,6 +277,17 @@ STATICFILES_DIRS: list[Path | tuple[str, Path]] = [
 SKINTERVAL_PHOTO_DIR = Path(
     env_str("SKINTERVAL_PHOTO_DIR", str(VAR_DIR / "private-media" / "photos"))
 )
+
+# Request size limits. A form or JSON body (files aside) over 1 MiB, or a form
+# with more than 1,000 fields or 10 files, is refused before any view reads it:
+# 400 with the "request refused" page, 413 in the API's error format. The
+# largest real body (a plan with every scar and procedure row) is a few KB, and
+# photos have their own limit (photos/imaging.py MAX_BYTES), checked as they
+# arrive. Files past FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

@@ -24,5 +24,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test client and the e2e live server speak plain HTTP.
+SECURE_SSL_REDIRECT = False
 # Photos written by the tests go to a throw-away folder, not var/.
 SKINTERVAL_PHOTO_DIR = Path(tempfile.gettempdir()) / "skinterval-test-photos"

@@ -17,12 +17,15 @@ from collections.abc import Iterable, Sequence
 from datetime import time
 from typing import TYPE_CHECKING, Annotated, Any
 
+from django.db.models import QuerySet
 from ninja import Field, P, PathEx, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import WithJsonSchema
 
+from skinterval.audit.services import record_list
 from skinterval.clinics.models import StaffMember, StaffRole
 from skinterval.clinics.queries import require_staff
+from skinterval.domain.contracts import format_path
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -92,6 +95,22 @@ class Pagination(LimitOffsetPagination):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_limit=MAX_LIMIT, **kwargs)
 
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any],
+        pagination: LimitOffsetPagination.Input,
+        request: HttpRequest,
+        **params: Any,
+    ) -> Any:
+        """The page, and one audit event for the list it shows (like the web
+        lists: the type and how many rows, never one event per row)."""
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        items = list(page[self.items_attribute])
+        page[self.items_attribute] = items
+        if isinstance(queryset, QuerySet):
+            record_list(queryset.model, user=request.user, count=len(items))
+        return page
+
 
 def staff(
     request: HttpRequest, roles: Sequence[StaffRole] | None = None
@@ -104,6 +123,36 @@ def staff(
 NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]*$"
 """`Field(pattern=NO_CONTROL_CHARS)` for one-line text: PostgreSQL refuses NUL in
 text, and no name or number needs a control character."""
+
+
+def unstorable_text(value: Any, path: list[str | int] | None = None) -> list[str]:
+    """One problem line (``scars[0].area: ...``) per string of a decoded JSON
+    body that no database column can hold: a NUL (PostgreSQL refuses it in text
+    and jsonb) or a lone surrogate (a ``\\ud800`` escape with no pair: not
+    Unicode, so not UTF-8). Keys are checked as well as values."""
+    path = path or []
+    if isinstance(value, str):
+        return [f"{format_path(path)}: {why}" for why in _text_faults(value)]
+    if isinstance(value, dict):
+        found = [p for k, v in value.items() for p in unstorable_text(v, [*path, k])]
+        return found + [
+            f"{format_path([*path, k])}: {why} (in the field name)"
+            for k in value
+            for why in _text_faults(str(k))
+        ]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in unstorable_text(v, [*path, i])]
+    return []
+
+
+def _text_faults(text: str) -> list[str]:
+    faults = []
+    if "\x00" in text:
+        faults.append("NUL characters are not allowed")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        faults.append("not valid Unicode (an unpaired surrogate)")
+    return faults
+
 
 MAX_ID = 2**63 - 1
 """The largest row id (a 64-bit integer): path ids above it are refused with 422

@@ -253,3 +253,45 @@ def make_api_client(user: User | None) -> Any:
         return Client()
     token = issue_token(user=user, name="test")
     return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+# A fixed key for the tests' authenticator devices (hex of b"skinterval-tests!!!!").
+TEST_TOTP_KEY = "736b696e74657276616c2d746573747321212121"
+
+
+def totp_device_for(user: User) -> Any:
+    """The login's confirmed TOTP device, made with the tests' key if it has none
+    (a seeded demo login keeps its own)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from skinterval.accounts.two_factor import confirmed_device
+
+    device = confirmed_device(user)
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="Test authenticator", key=TEST_TOTP_KEY, confirmed=True
+        )
+    return device
+
+
+def pass_second_factor(client: Any, user: User) -> None:
+    """Mark the test client's session (already logged in as `user`) as having
+    passed the second factor, as `django_otp.login` does after a right code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device_for(user).persistent_id
+    session.save()
+
+
+def log_in_client(client: Any, user: User) -> Any:
+    """`client.force_login(user)` and, for staff, the second factor passed: the
+    state a staff member is in after the login and two-factor pages."""
+    from skinterval.accounts.two_factor import needs_second_factor
+
+    client.force_login(user)
+    # A fresh copy: `user` keeps its staff membership cached, which a test may
+    # change after logging in.
+    if needs_second_factor(type(user)._default_manager.get(pk=user.pk)):
+        pass_second_factor(client, user)
+    return client

@@ -98,6 +98,15 @@ def _check_in(world: Any) -> Any:
     )
 
 
+def _closure_request(world: Any) -> Any:
+    """The world's patient asking for their portal account to be closed."""
+    from django.utils import timezone
+
+    from skinterval.outcomes.services import request_account_closure
+
+    return request_account_closure(patient=world.patient, reason="", now=timezone.now())
+
+
 def _unsubscribe_token(world: Any) -> str:
     """The unsubscribe token of a message sent to the world's patient."""
     from skinterval.reminders.links import unsubscribe_token
@@ -590,6 +599,29 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
         lambda a, b: {"appointment_id": _completed_session(b).pk},
         {"alice": NOT_FOUND, "charlie": ALLOWED},
     ),
+    # Account closure: each clinic's owner only, their own clinic's requests
+    # (owners, other clinics, closing itself:
+    # skinterval/outcomes/tests/test_account_closure.py).
+    "outcomes:closures": (
+        lambda a, b: {},
+        {
+            "anonymous": LOGIN,
+            "alice": FORBIDDEN,
+            "bob": FORBIDDEN,
+            "charlie": FORBIDDEN,
+            "pat": FORBIDDEN,
+        },
+    ),
+    "outcomes:closure": (
+        lambda a, b: {"request_id": _closure_request(a).pk},
+        {
+            "anonymous": LOGIN,
+            "alice": FORBIDDEN,
+            "bob": FORBIDDEN,
+            "charlie": FORBIDDEN,
+            "pat": FORBIDDEN,
+        },
+    ),
     # Each clinic's owner and practitioners get their own clinic's report; the
     # front desk is refused (skinterval/outcomes/tests/test_report.py).
     **{
@@ -622,6 +654,16 @@ MATRIX: dict[str, tuple[Callable[[Any, Any], dict[str, Any]], dict[str, Any]]] =
         {"anonymous": ALLOWED, "alice": 302, "pat": 302},
     ),
     "accounts:logout": (lambda a, b: {}, {"anonymous": 405, "alice": 405}),
+    # Two-factor pages: for a logged-in login; one that passed already, or needs
+    # none (patients), is sent on (skinterval/accounts/tests/test_two_factor.py).
+    "accounts:otp_verify": (
+        lambda a, b: {},
+        {"anonymous": LOGIN, "alice": 302, "pat": 302},
+    ),
+    "accounts:otp_setup": (
+        lambda a, b: {},
+        {"anonymous": LOGIN, "alice": 302, "pat": 302},
+    ),
     # The signed token is the credential: anyone holding the link may use it; a
     # forged one is refused (skinterval/reminders/tests/test_unsubscribe.py).
     "reminders:unsubscribe": (

@@ -92,7 +92,7 @@ def parse_resource(clinic: Clinic, key: str) -> CalendarResource:
         return CalendarResource("all", ALL_PRACTITIONERS, _("All practitioners"))
     unknown = CalendarRequestError(_("Unknown practitioner, room or device."))
     kind, digits = key[:1], key[1:]
-    if not digits.isdigit() or len(digits) > 18:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
         raise unknown
     pk = int(digits)
     if kind == "p":

@@ -6,13 +6,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from skinterval.clinics.models import Location, StaffMember, StaffRole
+from skinterval.day_fields import on_calendar
 
 
 class MoveForm(forms.Form):
     """Move an appointment to a day and time typed by hand."""
 
     on = forms.DateField(
-        label=_("New day"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("New day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[on_calendar],
     )
     at = forms.TimeField(
         label=_("New time"), widget=forms.TimeInput(attrs={"type": "time"})
@@ -53,10 +56,14 @@ class OptimizerForm(forms.Form):
         label=_("Location"), queryset=Location.objects.none(), empty_label=None
     )
     first_on = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[on_calendar],
     )
     last_on = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[on_calendar],
     )
     time_limit_s = forms.TypedChoiceField(
         label=_("Search for"),

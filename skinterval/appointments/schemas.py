@@ -18,14 +18,16 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from skinterval.api_common import MAX_ID
 from skinterval.appointments.models import Appointment, AppointmentStatus
+from skinterval.domain import wallclock
 
 REASON_MAX_CHARS = 500
 MAX_HOLD_MIN = 60
 MAX_SLOT_RESULTS = 50
 
 
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2999, 12, 31)
+# The days the API accepts: the domain's calendar (see wallclock.FIRST_DAY).
+FIRST_DAY = wallclock.FIRST_DAY
+LAST_DAY = wallclock.LAST_DAY
 
 
 def _iso_day(value: object) -> object:

@@ -131,20 +131,30 @@ def _picked_slot(
     own rows; None when anything is missing, malformed or not the clinic's."""
     try:
         starts_at = datetime.fromisoformat(request.POST["start"])
-        practitioner = StaffMember.objects.get(
-            clinic_id=clinic_id, pk=int(request.POST["practitioner"])
-        )
-    except (KeyError, ValueError, StaffMember.DoesNotExist):
+    except (KeyError, ValueError):
         return None
-    if starts_at.tzinfo is None:
+    if starts_at.tzinfo is None or not wallclock.in_calendar(starts_at.date()):
+        return None
+    practitioner = StaffMember.objects.filter(
+        clinic_id=clinic_id, pk=_row_id(request.POST.get("practitioner"))
+    ).first()
+    if practitioner is None:
         return None
     room = Room.objects.filter(
-        clinic_id=clinic_id, pk=request.POST.get("room") or 0
+        clinic_id=clinic_id, pk=_row_id(request.POST.get("room"))
     ).first()
     device = Device.objects.filter(
-        clinic_id=clinic_id, pk=request.POST.get("device") or 0
+        clinic_id=clinic_id, pk=_row_id(request.POST.get("device"))
     ).first()
     return starts_at, practitioner, room, device
+
+
+def _row_id(value: str | None) -> int:
+    """A posted row id, or 0 (no row) for anything that is not one: ASCII digits
+    only (``int()`` also reads "²" as not a number, and "١" as one)."""
+    if not value or not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return 0
+    return int(value)
 
 
 def _book_one(
@@ -155,10 +165,8 @@ def _book_one(
     now: datetime,
 ) -> None:
     picked = _picked_slot(request, plan.clinic_id)
-    number = request.POST.get("session", "")
-    session = (
-        plan.sessions.filter(number=int(number)).first() if number.isdigit() else None
-    )
+    number = _row_id(request.POST.get("session"))
+    session = plan.sessions.filter(number=number).first() if number else None
     if picked is None or session is None:
         messages.error(request, _("That choice is no longer valid; please pick again."))
         return

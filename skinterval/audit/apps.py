@@ -7,6 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
         from django.contrib.auth.signals import (
             user_logged_in,
             user_logged_out,
@@ -20,3 +21,4 @@ class AuditConfig(AppConfig):
         user_login_failed.connect(
             signals.on_login_failed, dispatch_uid="audit_login_failed"
         )
+        user_locked_out.connect(signals.on_locked_out, dispatch_uid="audit_locked_out")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skinterval.audit.models import ActorRole, AuditAction
 from skinterval.clinics.models import StaffMember
+from skinterval.day_fields import on_calendar
 
 # What the log's object types are, in words (the rest show as stored).
 OBJECT_TYPES: dict[str, Any] = {
@@ -42,11 +43,13 @@ class AuditSearchForm(forms.Form):
         label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[on_calendar],
     )
     to_on = forms.DateField(
         label=_("To (inclusive)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[on_calendar],
     )
     actor = forms.ChoiceField(label=_("Who"), required=False)
     action = forms.ChoiceField(

@@ -10,7 +10,12 @@ but an insert, `delete()` and the queryset's `update()`/`delete()` refuse, and e
 row carries a hash chain (`row_hash` = SHA-256 of the previous row's hash and this
 row's canonical content) so that a change made behind the application's back (raw
 SQL, a database console) is found by `verify_chain()`. On PostgreSQL a trigger also
-refuses UPDATE and DELETE (migration 0002). See docs/audit.md.
+refuses UPDATE and DELETE (migrations 0002 and 0004).
+
+A row is inserted *unsealed* (no hashes, no chain position) and sealed once, right
+after its transaction commits (`audit.services.seal_pending`): the only change the
+trigger allows, and only to the hash columns of a row not sealed yet. So concurrent
+bookings never wait for each other on the chain. See docs/audit.md.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from skinterval.clinics.models import Clinic
 
 # The `prev_hash` of the very first row.
 GENESIS_HASH = "0" * 64
+# Set on events built by audit.services (the only way rows come in).
+RECORDED_MARK = "_skinterval_recorded"
 
 
 class AppendOnlyError(Exception):
@@ -43,6 +50,12 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("Logged in")
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOGOUT = "logout", _("Logged out")
+    # Login security (docs/decisions/0017-staff-two-factor-and-lockout.md).
+    LOCKED_OUT = "locked_out", _("Locked out after failed logins")
+    OTP_SETUP = "otp_setup", _("Set up two-factor login")
+    OTP_VERIFIED = "otp_verified", _("Passed two-factor check")
+    OTP_FAILED = "otp_failed", _("Wrong two-factor code")
+    OTP_REMOVED = "otp_removed", _("Two-factor devices removed")
 
 
 class ActorRole(models.TextChoices):
@@ -94,8 +107,19 @@ class AuditEvent(models.Model):
     # A list page: how many rows it showed (one event per list, not one per row).
     row_count = models.PositiveIntegerField(_("rows shown"), null=True, blank=True)
     # Unique: two rows can never continue the same row, so the chain cannot fork.
-    prev_hash = models.CharField(_("previous row's hash"), max_length=64, unique=True)
-    row_hash = models.CharField(_("this row's hash"), max_length=64, unique=True)
+    # The three are empty until the row is sealed, just after its commit.
+    prev_hash = models.CharField(
+        _("previous row's hash"), max_length=64, unique=True, null=True, blank=True
+    )
+    row_hash = models.CharField(
+        _("this row's hash"), max_length=64, unique=True, null=True, blank=True
+    )
+    # The row's place in the chain (1, 2, 3, ...): the order rows were sealed in,
+    # which is not always the order of their ids (a transaction that began first
+    # can commit last).
+    chain_position = models.PositiveBigIntegerField(
+        _("place in the chain"), unique=True, null=True, blank=True
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -114,10 +138,19 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding or kwargs.get("force_update"):
             raise AppendOnlyError("Audit events cannot be changed.")
-        if self.row_hash != self.expected_hash():
+        if not getattr(self, RECORDED_MARK, False) or (
+            self.sealed_fields_set() and self.row_hash != self.expected_hash()
+        ):
             raise AppendOnlyError("Audit events are added by record() only.")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
+
+    def sealed_fields_set(self) -> bool:
+        return (
+            self.prev_hash is not None
+            or self.row_hash is not None
+            or self.chain_position is not None
+        )
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events cannot be deleted.")
@@ -142,7 +175,7 @@ class AuditEvent(models.Model):
         return json.dumps(content, sort_keys=True, separators=(",", ":"))
 
     def expected_hash(self) -> str:
-        return chain_hash(self.prev_hash, self.canonical_content())
+        return chain_hash(self.prev_hash or "", self.canonical_content())
 
 
 def chain_hash(prev_hash: str, content: str) -> str:

@@ -30,10 +30,13 @@ class ChainReport:
     reason: str = ""
     # False when only the newest rows were checked (`verify_chain(last=...)`).
     complete: bool = True
+    # Rows not sealed into the chain yet (normally none: each is sealed just
+    # after its transaction commits; see `audit.services.seal_pending`).
+    unsealed: int = 0
 
 
 def verify_chain(*, chunk_size: int = 2000, last: int | None = None) -> ChainReport:
-    """Walk the log in insertion order, recomputing each row's hash from its
+    """Walk the log in chain order, recomputing each row's hash from its
     columns and the row before it. A changed column, a changed hash, a row
     removed from the middle or inserted out of line all break the chain.
 
@@ -42,17 +45,19 @@ def verify_chain(*, chunk_size: int = 2000, last: int | None = None) -> ChainRep
     continue it. Rows removed from the end leave a shorter chain that is still
     whole: that is found only by comparing with a copy kept elsewhere
     (docs/audit.md)."""
-    rows = AuditEvent.objects.order_by("id")
+    sealed = AuditEvent.objects.filter(chain_position__isnull=False)
+    rows = sealed.order_by("chain_position")
     expected_prev: str | None = GENESIS_HASH
     complete = True
+    unsealed = AuditEvent.objects.filter(chain_position__isnull=True).count()
     if last is not None:
-        first_id = (
-            AuditEvent.objects.order_by("-id")
-            .values_list("id", flat=True)[last - 1 : last]
+        first_position = (
+            sealed.order_by("-chain_position")
+            .values_list("chain_position", flat=True)[last - 1 : last]
             .first()
         )
-        if first_id is not None:
-            rows = rows.filter(id__gte=first_id)
+        if first_position is not None:
+            rows = rows.filter(chain_position__gte=first_position)
             expected_prev = None
             complete = False
     checked = 0
@@ -64,6 +69,7 @@ def verify_chain(*, chunk_size: int = 2000, last: int | None = None) -> ChainRep
                 event.pk,
                 "does not continue the row before it (a row was removed or added)",
                 complete,
+                unsealed,
             )
         if event.row_hash != event.expected_hash():
             return ChainReport(
@@ -72,10 +78,11 @@ def verify_chain(*, chunk_size: int = 2000, last: int | None = None) -> ChainRep
                 event.pk,
                 "its content does not match its hash",
                 complete,
+                unsealed,
             )
         expected_prev = event.row_hash
         checked += 1
-    return ChainReport(True, checked, complete=complete)
+    return ChainReport(True, checked, complete=complete, unsealed=unsealed)
 
 
 def events_for_owner(

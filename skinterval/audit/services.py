@@ -9,9 +9,15 @@ Two ways in:
   lists and exports are collected and appended together when the view has
   answered, in one short transaction; a read repeated within the request (a
   decorator and the view loading the same record) is written once. Writes are
-  appended at once, in the caller's transaction: a change that rolls back leaves
+  inserted at once, in the caller's transaction: a change that rolls back leaves
   no event, and no change commits without its event. Outside a request (tasks,
   commands, tests) every event is appended at once.
+
+Sealing: an event is inserted without hashes and then *sealed* (given its place
+in the hash chain) by `seal_pending()`, under the chain's one lock. `record()` and
+the request's trail seal in their own short transaction; `record_write` seals
+just after the caller's transaction commits, so a booking's transaction never
+waits for another's on the chain (docs/decisions/0012-audit-log.md).
 
 Actor and address: a loader passes the user it checked permissions for (for the
 JSON API that is the bearer token's user); a service passes the staff member it
@@ -25,6 +31,7 @@ membership cached on the login and from the objects already loaded.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -37,10 +44,10 @@ from django.utils.ipv6 import clean_ipv6_address
 from skinterval.audit.context import current_trail
 from skinterval.audit.models import (
     GENESIS_HASH,
+    RECORDED_MARK,
     ActorRole,
     AuditAction,
     AuditEvent,
-    chain_hash,
 )
 from skinterval.clinics.models import Clinic, StaffMember
 from skinterval.clinics.queries import staff_member_for
@@ -154,7 +161,10 @@ def record_write(
     the commit). `by` is who did it (a staff member or a login); None means the
     request's login, or the system outside a request."""
     actor = _request_actor() if by is None else by
-    _append([_event(actor=actor, action=action, obj=obj)])
+    _append([_event(actor=actor, action=action, obj=obj)], seal=False)
+    # After the commit (at once outside a transaction); a failure to seal is
+    # logged and the row waits, unsealed, for the next seal.
+    transaction.on_commit(_seal_soon, robust=True)
 
 
 def flush_trail(events: Iterable[AuditEvent]) -> None:
@@ -218,7 +228,7 @@ def _event(
         if clinic is not None
         else getattr(obj, "clinic_id", None) or actor_clinic_id
     )
-    return AuditEvent(
+    event = AuditEvent(
         occurred_at=occurred_at,
         actor_user_id=actor_user_id,
         actor_role=role,
@@ -229,6 +239,8 @@ def _event(
         source_ip=_normalised_ip(source_ip),
         row_count=row_count,
     )
+    setattr(event, RECORDED_MARK, True)
+    return event
 
 
 def _actor(
@@ -263,25 +275,126 @@ def _actor(
     return ActorRole.OTHER_LOGIN, actor.pk, None
 
 
-def _append(events: list[AuditEvent]) -> None:
-    """Chain and insert the events, in order, in one transaction: one lock, one
-    read of the chain's head, one INSERT per event."""
+def _append(events: list[AuditEvent], *, seal: bool = True) -> None:
+    """Insert the events, in order, in one transaction. With `seal` they are
+    chained as they go in (one lock, one read of the head, one INSERT each);
+    without, they wait for `seal_pending()`."""
+    if not seal and len(events) == 1:
+        events[0].save()  # one statement: no savepoint needed
+        return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-        # On SQLite every transaction begins IMMEDIATE (config/settings.py): it
-        # holds the write lock already, so no other insert comes in between.
-        head = (
-            AuditEvent.objects.order_by("-id")
-            .values_list("row_hash", flat=True)
-            .first()
-        ) or GENESIS_HASH
+        if seal:
+            head_hash, position = _lock_chain_head()
+            for event in events:
+                position += 1
+                event.prev_hash = head_hash
+                event.chain_position = position
+                event.row_hash = head_hash = event.expected_hash()
         for event in events:
-            event.prev_hash = head
-            event.row_hash = chain_hash(head, event.canonical_content())
             event.save()
-            head = event.row_hash
+
+
+def _lock_chain_head() -> tuple[str, int]:
+    """Take the chain's lock for the transaction (PostgreSQL: an advisory lock;
+    SQLite: every transaction holds the write lock already) and read its head."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    return _chain_head()
+
+
+def _chain_head() -> tuple[str, int]:
+    head = (
+        AuditEvent.objects.filter(chain_position__isnull=False)
+        .order_by("-chain_position")
+        .values_list("row_hash", "chain_position")
+        .first()
+    )
+    if head is None or head[0] is None or head[1] is None:
+        return GENESIS_HASH, 0
+    return head[0], head[1]
+
+
+# One sealer at a time per process; the others leave it a note (`_more_to_seal`)
+# and go on at once, so concurrent bookings do not wait for each other's seal.
+_sealing = threading.Lock()
+_more_to_seal = threading.Event()
+
+
+def _seal_soon() -> None:
+    """Seal what this thread just committed, unless another thread of the process
+    is sealing: it then seals this too. Whoever holds `_sealing` looks at the note
+    again after releasing it, so a note left while it held the lock is never
+    missed: either it sees the note, or the note's writer finds the lock free."""
+    _more_to_seal.set()
+    while _more_to_seal.is_set():
+        if not _sealing.acquire(blocking=False):
+            return
+        try:
+            _more_to_seal.clear()
+            seal_pending()
+        finally:
+            _sealing.release()
+
+
+def seal_pending() -> int:
+    """Give every unsealed row its place in the chain; how many were sealed.
+
+    Called after a commit (`record_write`) by many threads at once, it never
+    waits for another sealer on PostgreSQL: when the chain's lock is taken, the
+    holder seals for everyone. That is safe because the holder looks again
+    after releasing the lock: a row committed before someone found the lock
+    taken was committed before that release, so the look after it sees the row
+    (and seals it, or leaves it to a sealer that started later and looks again
+    itself)."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # A seal lost in a crash is redone from the rows, so its
+                    # transaction need not wait for the disk.
+                    cursor.execute(
+                        "SELECT set_config('synchronous_commit', 'off', true), "
+                        "pg_try_advisory_xact_lock(%s)",
+                        [_CHAIN_LOCK_KEY],
+                    )
+                    row = cursor.fetchone()
+                if not (row and row[1]):
+                    return sealed  # the holder seals this one too (above)
+            # SQLite: every transaction holds the write lock already.
+            sealed += _seal_locked()
+        if connection.in_atomic_block or not _unsealed().exists():
+            return sealed
+
+
+_SEAL_SQL = (
+    f"UPDATE {AuditEvent._meta.db_table} "  # noqa: S608 - the table name is ours
+    "SET prev_hash = %s, row_hash = %s, chain_position = %s "
+    "WHERE id = %s AND row_hash IS NULL"
+)
+# Rows sealed per transaction; a longer backlog takes several.
+_SEAL_BATCH = 1000
+
+
+def _unsealed() -> models.QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(row_hash__isnull=True)
+
+
+def _seal_locked() -> int:
+    """Chain the oldest unsealed rows (id order) after the chain's head; the
+    caller holds the chain's lock."""
+    head_hash, position = _chain_head()
+    batch: list[tuple[str, str, int, int]] = []
+    for row in _unsealed().order_by("id")[:_SEAL_BATCH]:
+        position += 1
+        row.prev_hash = head_hash
+        head_hash = row.expected_hash()
+        batch.append((row.prev_hash, head_hash, position, row.pk))
+    if batch:
+        with connection.cursor() as cursor:
+            cursor.executemany(_SEAL_SQL, batch)
+    return len(batch)
 
 
 def _normalised_ip(value: Any) -> str | None:

@@ -5,10 +5,10 @@ current window and says how many seconds to wait when the count is over the
 limit. Addresses are hashed before they become cache keys (no addresses in the
 cache). The count lives in the `default` cache: per process with Django's default
 local-memory cache, shared by every process once CACHES points at a shared cache
-with atomic increment (Redis or Memcached). Behind a reverse proxy, the proxy must
-pass the visitor's address as REMOTE_ADDR (for example gunicorn's
-`--forwarded-allow-ips` with the proxy's `X-Forwarded-For`); otherwise every
-visitor shares the proxy's address and its limits.
+with atomic increment (Redis or Memcached). Behind a reverse proxy,
+`SKINTERVAL_TRUSTED_PROXIES` makes REMOTE_ADDR the visitor's address
+(`ops.client_address`); otherwise every visitor shares the proxy's address and
+its limits.
 """
 
 from __future__ import annotations

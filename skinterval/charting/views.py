@@ -55,6 +55,16 @@ from skinterval.patients.queries import get_patient_for_user
 def consents(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     """The patient's consents: in force, withdrawn, replaced; sign or withdraw."""
     patient = get_patient_for_user(request.user, patient_id)
+    return _render_consents(request, patient)
+
+
+def _render_consents(
+    request: HttpRequest,
+    patient: Any,
+    refused: tuple[int, WithdrawForm] | None = None,
+) -> HttpResponse:
+    """The consents page; `refused` is a withdrawal form sent back with its
+    errors, shown again (with the reason as typed) under its consent."""
     rows = patient.consents.select_related("witnessed_by", "withdrawn_by").order_by(
         "kind", "-signed_at"
     )
@@ -68,8 +78,10 @@ def consents(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
                 for kind, label in ConsentKind.choices
             ],
             "history": rows,
-            "withdraw_form": WithdrawForm(),
+            "withdraw_form": refused[1] if refused else WithdrawForm(),
+            "withdraw_refused": refused[0] if refused else None,
         },
+        status=422 if refused else 200,
     )
 
 
@@ -112,7 +124,7 @@ def _after_signing(request: HttpRequest, patient_id: uuid.UUID) -> str:
     """Back to the session being charted when signing started there (an id only;
     the chart page loads it through the permission checks), else the consents."""
     next_chart = request.GET.get("next_chart", "")
-    if next_chart.isdigit():
+    if next_chart.isascii() and next_chart.isdigit() and len(next_chart) <= 18:
         return reverse("charting:chart", args=[int(next_chart)])
     return reverse("charting:consents", args=[patient_id])
 
@@ -123,20 +135,19 @@ def withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
     consent = get_consent_for_user(request.user, consent_id)
     member = require_staff(request.user)
     form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The reason is too long (500 characters at most)."))
+    if not form.is_valid():  # shown again with the reason as typed and why
+        return _render_consents(request, consent.patient, (consent.pk, form))
+    try:
+        withdraw_consent(
+            consent=consent,
+            withdrawn_by=member,
+            reason=form.cleaned_data["reason"],
+            now=timezone.now(),
+        )
+    except ChartingRefused as exc:
+        messages.error(request, exc.message)
     else:
-        try:
-            withdraw_consent(
-                consent=consent,
-                withdrawn_by=member,
-                reason=form.cleaned_data["reason"],
-                now=timezone.now(),
-            )
-        except ChartingRefused as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Withdrawal recorded."))
+        messages.success(request, _("Withdrawal recorded."))
     return redirect("charting:consents", patient_id=consent.patient_id)
 
 

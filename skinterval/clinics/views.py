@@ -11,12 +11,14 @@ from django.utils import timezone
 from skinterval.audit.services import record_list
 from skinterval.clinics.dashboard import dashboard_for
 from skinterval.clinics.decorators import staff_required
+from skinterval.clinics.models import StaffRole
 from skinterval.clinics.queries import (
     locations_for_clinic,
     practitioners_for_clinic,
     require_staff,
     staff_member_for,
 )
+from skinterval.outcomes.models import AccountClosureRequest, ClosureStatus
 from skinterval.patients.models import Patient
 from skinterval.patients.queries import patients_for_user
 
@@ -44,6 +46,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             "locations": locations_for_clinic(clinic),
             "practitioners": practitioners_for_clinic(clinic),
             "patient_count": Patient.objects.filter(clinic=clinic).count(),
+            # The owner acts on patients' account closure requests.
+            "open_closures": (
+                AccountClosureRequest.objects.filter(
+                    clinic=clinic, status=ClosureStatus.OPEN
+                ).count()
+                if member.role == StaffRole.OWNER
+                else None
+            ),
         },
     )
 

@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skinterval.accounts.models import User
+from skinterval.accounts.two_factor import DEMO_TOTP_KEY
 from skinterval.appointments.models import Appointment
 from skinterval.booking.models import BookingPage
 from skinterval.clinics.models import (
@@ -137,7 +139,19 @@ def _staff(
         user=user,
         defaults={"clinic": clinic, "role": role, "display_name": display_name},
     )
+    if user.has_usable_password():
+        _demo_authenticator(user)
     return member
+
+
+def _demo_authenticator(user: User) -> None:
+    """Staff must pass a second factor (decision 0017). Demo logins share one
+    fixed, public key; in demo mode the two-factor page shows its current code."""
+    TOTPDevice.objects.update_or_create(
+        user=user,
+        name="Demo authenticator",
+        defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+    )
 
 
 def _practitioner(

@@ -18,6 +18,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from skinterval.domain import wallclock
 from skinterval.domain.contracts import format_path, load_schema
 from skinterval.domain.errors import InvalidInput
 
@@ -347,9 +348,26 @@ def _build(data: Mapping[str, Any]) -> Assessment:
     )
 
 
+def calendar_problems(a: Assessment) -> list[str]:
+    """The assessment day must lie on the planning calendar: a series planned
+    from a mistyped year (9999, 0001) would run past the last (or before the
+    first) date there is."""
+    on = a.assessed_on
+    if wallclock.in_calendar(on):
+        return []
+    return [
+        f"assessed_on: {on.isoformat()} is outside the dates a series can be "
+        f"planned on ({wallclock.FIRST_DAY.isoformat()} to "
+        f"{wallclock.LAST_DAY.isoformat()})"
+    ]
+
+
 def _date_problems(a: Assessment) -> list[str]:
     """Dates in the past tense (birth, stopping a drug, procedures, closed wounds,
     previous sessions) may not lie after the assessment day."""
+    calendar = calendar_problems(a)
+    if calendar:
+        return calendar
     on = a.assessed_on
     dated: list[tuple[str, date | None]] = [
         ("patient.birth_date", a.patient.birth_date),

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from skinterval.domain.assessment import Assessment, Scar, sorted_areas
+from skinterval.domain.assessment import (
+    Assessment,
+    Scar,
+    calendar_problems,
+    sorted_areas,
+)
+from skinterval.domain.errors import InvalidInput
 from skinterval.domain.evidence import sort_ids
 from skinterval.domain.plan import (
     Adjunct,
@@ -49,7 +55,13 @@ def plan_series(
     protocol: Protocol = DEFAULT_PROTOCOL,
     rules: Rules | None = None,
 ) -> SeriesPlan:
-    """The whole series plan for one assessment, as of its `assessed_on` date."""
+    """The whole series plan for one assessment, as of its `assessed_on` date.
+
+    Raises `InvalidInput` when `assessed_on` is off the planning calendar (an
+    assessment built without `parse_assessment`, which checks it too)."""
+    off_calendar = calendar_problems(assessment)
+    if off_calendar:
+        raise InvalidInput(off_calendar)
     cr = apply_protocol(rules or load_rules(), protocol)
     findings = screen(assessment, cr)
     areas, capped = plan_areas(assessment, cr)

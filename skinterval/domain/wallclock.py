@@ -16,6 +16,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+"""The days Skinterval plans, books and searches on. Python's dates end at
+9999-12-31 and begin at 0001-01-01, so a typed year 9999 or 0001 would run off
+the calendar in the first time-zone shift or series interval; such days are
+refused with a message instead."""
+
+
+def in_calendar(day: date) -> bool:
+    """Whether `day` is one Skinterval works with (see FIRST_DAY, LAST_DAY)."""
+    return FIRST_DAY <= day <= LAST_DAY
+
 
 def is_nonexistent(day: date, clock: time, zone: ZoneInfo) -> bool:
     """True inside a spring-forward gap: the clock never shows this time."""

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Page
 
+from skinterval.accounts.two_factor import needs_second_factor, usable_code
 from skinterval.testing import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,12 +53,40 @@ def e2e_required() -> bool:
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
-    """Log in through the real login form and wait for the page it leads to."""
+    """Log in through the real login form and wait for the page it leads to.
+
+    Staff then pass the two-factor page with the code their authenticator app
+    would show (the login gets a confirmed device with the tests' key first, if
+    it has none; a seeded demo login keeps its own)."""
+    device = _authenticator_of(username)
     page.goto(reverse("accounts:login"))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+    if device is None:
+        return
+    verify = reverse("accounts:otp_verify")
+    page.wait_for_url(lambda url: verify in url)
+    device.refresh_from_db()
+    page.get_by_label(OTP_CODE_LABEL).fill(usable_code(device))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(lambda url: verify not in url)
+    page.wait_for_load_state()
+
+
+OTP_CODE_LABEL = "6-digit code from your authenticator app"
+
+
+def _authenticator_of(username: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    from skinterval.testing import totp_device_for
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None or not needs_second_factor(user):
+        return None
+    return totp_device_for(user)
 
 
 def screenshot(page: Page, name: str) -> Path:
@@ -85,7 +114,10 @@ def screenshot(page: Page, name: str) -> Path:
 def axe(page: Page) -> list[dict[str, Any]]:
     """Run axe-core on the page as it is now and return its violations."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+        # Evaluated through the DevTools protocol, which the page's
+        # Content-Security-Policy does not govern: an inline <script> added to
+        # the page would be refused, and the pages are tested under their policy.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     violations: list[dict[str, Any]] = page.evaluate(
         """async () => {
             const results = await window.axe.run(document, {
@@ -95,6 +127,21 @@ def axe(page: Page) -> list[dict[str, Any]]:
         }"""
     )
     return violations
+
+
+def console_problem(kind: str, text: str) -> str | None:
+    """What a browser console message says is wrong with the page, or None.
+
+    Any message about the Content-Security-Policy fails a test whatever its level
+    ("Refused to apply inline style …", "Loading the font … violates the following
+    Content Security Policy directive …"): the pages run under their real policy,
+    so whatever it blocked is broken for users too. A failed load is reported
+    with its address by the response listener instead."""
+    if "Content Security Policy" in text or text.startswith("Refused to"):
+        return f"CSP violation: {text}"
+    if kind == "error" and not text.startswith("Failed to load resource"):
+        return f"console: {text}"
+    return None
 
 
 def format_violations(violations: list[dict[str, Any]]) -> str:

@@ -6,6 +6,9 @@ the other vendor files load as in production. Playwright's synchronous API keeps
 asyncio loop running in the test thread while the browser is open, which Django's
 async-safety check would take for an async context; DJANGO_ALLOW_ASYNC_UNSAFE is set
 only while this package's browser is open.
+
+Pages run under the real Content-Security-Policy: any violation the browser
+reports fails the test like a console error (browser.console_problem).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from skinterval.e2e.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     VIEWPORT,
+    console_problem,
     e2e_required,
 )
 
@@ -82,9 +86,11 @@ def page(browser, live_server) -> Iterator[Any]:
 
 
 def _console_error(errors: list[str], msg: Any) -> None:
-    # A failed load is reported with its address by _broken_resource instead.
-    if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
-        errors.append(f"console: {msg.text}")
+    """Console errors, and every Content-Security-Policy violation, fail the test
+    (browser.console_problem)."""
+    problem = console_problem(msg.type, msg.text)
+    if problem is not None:
+        errors.append(problem)
 
 
 def _broken_resource(errors: list[str], response: Any) -> None:

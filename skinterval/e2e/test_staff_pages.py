@@ -8,8 +8,14 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from skinterval.e2e.browser import assert_accessible, log_in, screenshot
-from skinterval.testing import PASSWORD
+from skinterval.accounts.two_factor import usable_code
+from skinterval.e2e.browser import (
+    OTP_CODE_LABEL,
+    assert_accessible,
+    log_in,
+    screenshot,
+)
+from skinterval.testing import PASSWORD, totp_device_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,9 +37,17 @@ def test_alice_logs_in_and_lands_on_her_clinic_overview(page: Page, stable_world
     screenshot(page, "login")
     assert_accessible(page)
 
+    device = totp_device_for(stable_world_a.practitioner.user)
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+
+    # Staff pass the two-factor check next (decision 0017).
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor check")
+    screenshot(page, "two-factor-check")
+    assert_accessible(page)
+    page.get_by_label(OTP_CODE_LABEL).fill(usable_code(device))
+    page.get_by_role("button", name="Verify").click()
 
     expect(page).to_have_url(re.compile(re.escape(reverse("clinics:overview")) + "$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Clinic A")

@@ -1,13 +1,9 @@
-from typing import Any
-
 from django.contrib import admin
-from django.forms import ModelForm
-from django.http import HttpRequest
-from django.utils import timezone
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from skinterval.clinics.admin_readonly import ReadOnlyClinicAdmin
-from skinterval.clinics.admin_scoping import ClinicScopedAdmin
-from skinterval.clinics.queries import staff_member_for
 from skinterval.outcomes.models import (
     AccountClosureRequest,
     CheckIn,
@@ -40,36 +36,28 @@ class ScoreAdmin(ReadOnlyClinicAdmin):
 
 
 @admin.register(AccountClosureRequest)
-class AccountClosureRequestAdmin(ClinicScopedAdmin):
-    """The clinic owner sees patients' requests and marks them handled. Clinical
-    records are never deleted here (they must be retained)."""
+class AccountClosureRequestAdmin(ReadOnlyClinicAdmin):
+    """The clinic owner sees patients' requests here; closing an account is done
+    on its own page (`outcomes:closure`), which ends the login, the tokens and
+    the messages in one step. A status that could be set to "done" here would
+    say the account is closed while the login still works."""
 
-    list_display = ["patient", "requested_at", "status", "handled_at"]
+    list_display = ["patient", "requested_at", "status", "handled_at", "close_link"]
     list_filter = ["status"]
-    fields = [
+    fields = readonly_fields = (
         "patient",
         "reason",
         "requested_at",
         "status",
         "handled_by",
         "handled_at",
-    ]
-    readonly_fields = ["patient", "reason", "requested_at", "handled_by", "handled_at"]
+        "close_link",
+    )
 
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(
-        self,
-        request: HttpRequest,
-        obj: AccountClosureRequest,
-        form: ModelForm[Any],
-        change: bool,
-    ) -> None:
-        if obj.status == ClosureStatus.DONE and obj.handled_at is None:
-            obj.handled_at = timezone.now()
-            obj.handled_by = staff_member_for(request.user)
-        super().save_model(request, obj, form, change)
+    @admin.display(description=_("closure page"))
+    def close_link(self, obj: AccountClosureRequest) -> str:
+        url = reverse("outcomes:closure", kwargs={"request_id": obj.pk})
+        label = (
+            _("Close the account") if obj.status == ClosureStatus.OPEN else _("Open")
+        )
+        return format_html('<a href="{}">{}</a>', url, label)

@@ -50,7 +50,7 @@ from skinterval.patients.models import Patient
 
 CACHE_SECONDS = 24 * 60 * 60
 # Part of the cache key: bump it when the drawing changes.
-DRAWING_VERSION = "1"
+DRAWING_VERSION = "2"  # 2: styles as presentation attributes (CSP)
 MATPLOTLIB_VERSION = importlib.metadata.version("matplotlib")
 
 

@@ -4,7 +4,7 @@ form per scale, generated from the domain scale's items."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -110,3 +110,26 @@ def _problem_field(problem: str, scale: Scale) -> str | None:
         if f"'{item.item_id}'" in problem:
             return ITEM_PREFIX + item.item_id
     return None
+
+
+class CloseAccountForm(forms.Form):
+    """Confirming an account closure: which of the patient's future appointments
+    to cancel with it (none unless ticked)."""
+
+    cancel = forms.TypedMultipleChoiceField(
+        label=_("Cancel these appointments too"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _(
+                "The patient's appointments changed since this page was shown: "
+                "check them again."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, appointment_ids: Sequence[int], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedMultipleChoiceField, self.fields["cancel"])
+        field.choices = [(pk, str(pk)) for pk in appointment_ids]

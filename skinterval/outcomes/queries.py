@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404
 
 from skinterval.appointments.models import (
@@ -13,7 +13,7 @@ from skinterval.appointments.models import (
     ServiceKind,
 )
 from skinterval.audit.services import record_read
-from skinterval.clinics.models import Clinic
+from skinterval.clinics.models import Clinic, StaffRole
 from skinterval.clinics.queries import require_staff
 from skinterval.domain.assessment import AREA_ORDER, AREAS
 from skinterval.outcomes.models import (
@@ -117,6 +117,37 @@ def open_closure_request(patient: Patient) -> AccountClosureRequest | None:
     return AccountClosureRequest.objects.filter(
         patient=patient, status=ClosureStatus.OPEN
     ).first()
+
+
+def closure_requests_for_owner(user: AnyUser) -> QuerySet[AccountClosureRequest]:
+    """The closure requests of the caller's clinic, open ones first (the clinic
+    owner only; 403 for everyone else)."""
+    member = require_staff(user, [StaffRole.OWNER])
+    return (
+        AccountClosureRequest.objects.filter(clinic_id=member.clinic_id)
+        .select_related("patient", "handled_by")
+        .order_by(
+            Case(When(status=ClosureStatus.OPEN, then=0), default=1),
+            "-requested_at",
+            "-pk",
+        )
+    )
+
+
+def get_closure_request_for_owner(
+    user: AnyUser, request_id: int
+) -> AccountClosureRequest:
+    """A closure request of the caller's own clinic (the clinic owner only: 403
+    for other roles); 404 for another clinic's."""
+    member = require_staff(user, [StaffRole.OWNER])
+    try:
+        closure = AccountClosureRequest.objects.select_related(
+            "patient__clinic", "patient__user", "handled_by", "clinic"
+        ).get(clinic_id=member.clinic_id, pk=request_id)
+    except AccountClosureRequest.DoesNotExist:
+        raise Http404("No such request.") from None
+    record_read(closure, user=user)
+    return closure
 
 
 def scores_for_patient(patient: Patient) -> QuerySet[Score]:

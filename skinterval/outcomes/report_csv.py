@@ -1,9 +1,9 @@
 """The outcome report as CSV: one row per number, with its count and interval.
 
-Cells that a spreadsheet would read as a formula (text starting with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return: a practitioner's or a device's name,
-say) are prefixed with a single quote. Numbers the report computes are written
-as numbers, so a negative mean change stays a number (decision 0013).
+Every cell goes through `skinterval.csv_safe`, the one formula neutraliser of all
+exports: text a spreadsheet would read as a formula (a practitioner's or a
+device's name, say) gets a leading single quote; numbers the report computes are
+written as numbers, so a negative mean change stays a number (decision 0013).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import csv
 import io
 from collections.abc import Iterator
 
+from skinterval.csv_safe import FORMULA_STARTS, Cell, safe_cell, safe_row
 from skinterval.domain.outcome_report import CohortRow, Mean, OutcomeReport, Share
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FORMULA_STARTS", "HEADER", "report_csv", "safe_cell"]
+
 HEADER = (
     "report_on",
     "judged_after_days",
@@ -28,22 +30,6 @@ HEADER = (
     "ci_low",
     "ci_high",
 )
-Cell = str | int | float | None
-
-
-def safe_cell(value: Cell) -> str:
-    """A cell as text, neutralised when text would start a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):  # pragma: no cover - no booleans in the report
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _mean(measure: str, scale: str, m: Mean) -> tuple[Cell, ...]:
@@ -85,15 +71,14 @@ def report_csv(report: OutcomeReport) -> str:
     for row in report.rows:
         for cells in _rows(row):
             writer.writerow(
-                [
-                    safe_cell(c)
-                    for c in (
+                safe_row(
+                    (
                         report.on.isoformat(),
                         report.judge_after_days,
                         row.dimension,
                         row.cohort,
                         *cells,
                     )
-                ]
+                )
             )
     return out.getvalue()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from skinterval.outcomes import score_views, views
+from skinterval.outcomes import closure_views, score_views, views
 
 app_name = "outcomes"
 urlpatterns = [
@@ -8,6 +8,12 @@ urlpatterns = [
     path("check-ins/<int:check_in_id>/review/", views.review, name="review"),
     path("check-ins/<int:check_in_id>/hold/", views.hold, name="hold"),
     path("holds/<int:hold_id>/release/", views.release, name="release"),
+    path("account-closures/", closure_views.closure_list, name="closures"),
+    path(
+        "account-closures/<int:request_id>/",
+        closure_views.closure_detail,
+        name="closure",
+    ),
     path(
         "patients/<uuid:patient_id>/scores/",
         score_views.patient_scores,

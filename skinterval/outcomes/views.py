@@ -15,6 +15,7 @@ from skinterval.clinics.models import StaffRole
 from skinterval.clinics.queries import require_staff
 from skinterval.domain.checkins import DEFAULT_POLICY
 from skinterval.outcomes.forms import HoldForm
+from skinterval.outcomes.models import CheckIn
 from skinterval.outcomes.queries import (
     active_hold,
     get_check_in_for_staff,
@@ -33,6 +34,12 @@ from skinterval.outcomes.services import (
 @staff_required()
 def check_in_detail(request: HttpRequest, check_in_id: int) -> HttpResponse:
     check_in = get_check_in_for_staff(request.user, check_in_id)
+    return _render_check_in(request, check_in, HoldForm())
+
+
+def _render_check_in(
+    request: HttpRequest, check_in: CheckIn, hold_form: HoldForm, status: int = 200
+) -> HttpResponse:
     member = require_staff(request.user)
     next_session = next_plan_session(check_in)
     return render(
@@ -45,10 +52,11 @@ def check_in_detail(request: HttpRequest, check_in_id: int) -> HttpResponse:
             "next_session": next_session,
             "next_hold": active_hold(next_session) if next_session else None,
             "holds": holds_after(check_in),
-            "hold_form": HoldForm(),
+            "hold_form": hold_form,
             "may_act": member.role == StaffRole.PRACTITIONER,
             "policy": DEFAULT_POLICY,
         },
+        status=status,
     )
 
 
@@ -68,9 +76,8 @@ def hold(request: HttpRequest, check_in_id: int) -> HttpResponse:
     check_in = get_check_in_for_staff(request.user, check_in_id)
     member = require_staff(request.user, [StaffRole.PRACTITIONER])
     form = HoldForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The reason is too long (500 characters at most)."))
-        return redirect("outcomes:check_in", check_in_id=check_in.pk)
+    if not form.is_valid():  # shown again with the reason as typed and why
+        return _render_check_in(request, check_in, form, status=422)
     try:
         held = hold_next_session(
             check_in=check_in,

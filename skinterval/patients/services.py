@@ -9,6 +9,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from skinterval.audit.models import AuditAction
+from skinterval.audit.services import record_write
 from skinterval.clinics.models import StaffMember
 from skinterval.patients.models import Patient
 
@@ -71,12 +73,14 @@ def register_patient(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            return Patient.objects.create(
+            patient = Patient.objects.create(
                 clinic_id=registered_by.clinic_id,
                 born_on=born_on,
                 fitzpatrick=fitzpatrick,
                 **values,
             )
+            record_write(patient, AuditAction.CREATE, by=registered_by)
+            return patient
     except IntegrityError:
         raise DuplicateChartNumber(
             _("This clinic already has a patient with that chart number.")

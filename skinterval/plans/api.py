@@ -16,9 +16,16 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
-from skinterval.api_common import ApiError, Pagination, PathId, errors, staff
+from skinterval.api_common import (
+    ApiError,
+    Pagination,
+    PathId,
+    errors,
+    staff,
+    unstorable_text,
+)
 from skinterval.clinics.models import StaffRole
-from skinterval.domain.contracts import format_path, load_schema
+from skinterval.domain.contracts import load_schema
 from skinterval.domain.errors import InvalidInput
 from skinterval.patients.queries import get_patient_for_user
 from skinterval.plans.models import Plan, PlanStatus
@@ -72,24 +79,10 @@ def _assessment(request: HttpRequest) -> dict[str, Any]:
         raise ApiError(400, _("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise InvalidInput(["(root): expected an assessment object"])
-    problems = [
-        f"{format_path(path)}: NUL characters are not allowed"
-        for path in _nul_paths(data, [])
-    ]
-    if problems:  # PostgreSQL's jsonb cannot store them
+    problems = unstorable_text(data)
+    if problems:  # NUL and lone surrogates: no database column holds them
         raise InvalidInput(problems)
     return data
-
-
-def _nul_paths(value: Any, path: list[str | int]) -> list[list[str | int]]:
-    if isinstance(value, str):
-        return [path] if "\x00" in value else []
-    if isinstance(value, dict):
-        found = [p for k, v in value.items() for p in _nul_paths(v, [*path, k])]
-        return found + [[*path, k] for k in value if "\x00" in k]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _nul_paths(v, [*path, i])]
-    return []
 
 
 @patient_plans_router.post(
@@ -116,12 +109,7 @@ def create_plan_from_assessment(
             raise InvalidInput(
                 ["patient.birth_date: is not this patient's date of birth"]
             )
-    try:
-        plan = create_plan(patient=patient, assessment=assessment, created_by=member)
-    except OverflowError:  # dates near year 9999: the schedule runs off the calendar
-        raise InvalidInput(
-            ["assessed_on: too far in the future to schedule a series"]
-        ) from None
+    plan = create_plan(patient=patient, assessment=assessment, created_by=member)
     return Status(201, plan)
 
 

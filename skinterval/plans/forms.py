@@ -170,10 +170,14 @@ class ProcedureForm(forms.Form):
     )
 
 
+# absolute_max: a posted form count above it is refused ("Please submit at most
+# 16 forms") instead of building and rendering up to 1,000 more forms.
 ScarFormSet = forms.formset_factory(
-    ScarForm, extra=0, min_num=1, validate_min=True, max_num=16
+    ScarForm, extra=0, min_num=1, validate_min=True, max_num=16, absolute_max=16
 )
-ProcedureFormSet = forms.formset_factory(ProcedureForm, extra=0, max_num=20)
+ProcedureFormSet = forms.formset_factory(
+    ProcedureForm, extra=0, max_num=20, absolute_max=20
+)
 
 
 def _iso(value: date | None) -> str | None:

@@ -14,6 +14,8 @@ commit (or roll back) with the change that causes them:
   says (`schedule_aftercare`) and a check-in request the next day
   (`schedule_check_in_request`).
 - `set_contact_preference` / `unsubscribe` — a patient's choices.
+- `stop_all_messages` — a closed portal account: nothing more of any kind; the
+  links in earlier messages cannot start them again.
 
 Whatever is scheduled is checked again when it is due (`delivery.py`): a message
 is sent only if what it says is still true.
@@ -33,7 +35,7 @@ from django.db.models import Q, QuerySet
 from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.audit.models import AuditAction
 from skinterval.audit.services import record_write
-from skinterval.clinics.models import Clinic
+from skinterval.clinics.models import Clinic, StaffMember
 from skinterval.domain import wallclock
 from skinterval.domain.messaging import (
     Advice,
@@ -64,6 +66,8 @@ NOOP_SMS_BACKEND = "skinterval.reminders.sms.NoOpSmsBackend"
 # confirmation the patient has just received.
 REMINDER_MIN_LEAD = timedelta(hours=6)
 CHECK_IN_VALID = timedelta(days=2)
+# `ContactPreference.changed_via` of the choices a closed portal account set.
+ACCOUNT_CLOSED_VIA = "account closed"
 
 
 # --- reading the clinic's and the patient's choices ----------------------------
@@ -551,17 +555,7 @@ def set_contact_preference(
     withdraws what is pending of that group on that channel."""
     group, channel = KindGroup(group), Channel(channel)
     with transaction.atomic():
-        pref, created = ContactPreference.objects.update_or_create(
-            patient=patient,
-            group=group,
-            channel=channel,
-            defaults={
-                "clinic_id": patient.clinic_id,
-                "enabled": enabled,
-                "changed_at": now,
-                "changed_via": via[:40],
-            },
-        )
+        pref, created = _store_preference(patient, group, channel, enabled, now, via)
         if not enabled:
             kinds = [k for k, g in GROUP_OF.items() if g == group]
             _withdraw(
@@ -574,26 +568,79 @@ def set_contact_preference(
     return pref
 
 
+def _store_preference(
+    patient: Patient,
+    group: KindGroup,
+    channel: Channel,
+    enabled: bool,
+    now: datetime,
+    via: str,
+) -> tuple[ContactPreference, bool]:
+    return ContactPreference.objects.update_or_create(
+        patient=patient,
+        group=group,
+        channel=channel,
+        defaults={
+            "clinic_id": patient.clinic_id,
+            "enabled": enabled,
+            "changed_at": now,
+            "changed_via": via[:40],
+        },
+    )
+
+
+def stop_all_messages(*, patient: Patient, now: datetime, by: StaffMember) -> int:
+    """No more messages of any group on any channel: every choice turned off and
+    marked as the account closure's, and everything pending withdrawn. Returns
+    how many pending messages were withdrawn. Call in the closure's transaction.
+
+    The rows are kept (off), not deleted: without a row a patient gets the
+    defaults (email on), so deleting them would start messages again."""
+    changed = [
+        _store_preference(patient, group, channel, False, now, ACCOUNT_CLOSED_VIA)
+        for group in KindGroup
+        for channel in Channel
+    ]
+    withdrawn = _withdraw(
+        OutboxMessage.objects.filter(patient=patient),
+        "withdrawn: the portal account was closed",
+    )
+    for pref, created in changed:
+        record_write(pref, AuditAction.CREATE if created else AuditAction.UPDATE, by=by)
+    return withdrawn
+
+
+def closed_with_account(pref: ContactPreference | None) -> bool:
+    """Whether this choice was set off by closing the patient's portal account
+    (then only the clinic changes it, not a link in an old message)."""
+    return pref is not None and pref.changed_via == ACCOUNT_CLOSED_VIA
+
+
+def _link_choice(
+    message: OutboxMessage, *, enabled: bool, now: datetime
+) -> ContactPreference:
+    current = ContactPreference.objects.filter(
+        patient_id=message.patient_id, group=message.group, channel=message.channel
+    ).first()
+    if current is not None and closed_with_account(current):
+        return current
+    return set_contact_preference(
+        patient=message.patient,
+        group=message.group,
+        channel=message.channel,
+        enabled=enabled,
+        now=now,
+        via="unsubscribe link",
+    )
+
+
 def unsubscribe(*, message: OutboxMessage, now: datetime) -> ContactPreference:
     """The unsubscribe link of a message: no more messages of its group on its
     channel."""
-    return set_contact_preference(
-        patient=message.patient,
-        group=message.group,
-        channel=message.channel,
-        enabled=False,
-        now=now,
-        via="unsubscribe link",
-    )
+    return _link_choice(message, enabled=False, now=now)
 
 
 def resubscribe(*, message: OutboxMessage, now: datetime) -> ContactPreference:
-    """Undo `unsubscribe` from the same link."""
-    return set_contact_preference(
-        patient=message.patient,
-        group=message.group,
-        channel=message.channel,
-        enabled=True,
-        now=now,
-        via="unsubscribe link",
-    )
+    """Undo `unsubscribe` from the same link; refused (the choice is returned
+    unchanged) once the patient's portal account is closed."""
+    return _link_choice(message, enabled=True, now=now)

@@ -4,7 +4,8 @@ GET shows what the link would stop and a button (mail scanners follow links, so 
 GET never changes anything); POST stops it, or starts it again. A POST with the
 body `List-Unsubscribe=One-Click` (RFC 8058, sent by mail providers from their own
 "unsubscribe" button) stops it at once; such a POST carries no CSRF token, and the
-signed token is what authorises it.
+signed token is what authorises it. Once the patient's portal account is
+closed, every message is off and the link changes nothing (only the clinic can).
 """
 
 from __future__ import annotations
@@ -29,11 +30,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     state = "ask"
     if request.method == "POST":
         if request.POST.get("action") == "resubscribe":
-            services.resubscribe(message=message, now=timezone.now())
+            pref = services.resubscribe(message=message, now=timezone.now())
             state = "resubscribed"
         else:
-            services.unsubscribe(message=message, now=timezone.now())
+            pref = services.unsubscribe(message=message, now=timezone.now())
             state = "unsubscribed"
+        if services.closed_with_account(pref):
+            # The portal account is closed: the link no longer changes anything.
+            state = "account_closed"
     return render(
         request,
         "reminders/unsubscribe.html",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 
+from skinterval import testing as t
+from skinterval.accounts.two_factor import usable_code
 from skinterval.testing import PASSWORD
 
 
@@ -17,9 +19,17 @@ def test_login_page_renders_a_labelled_form(client, db):
 
 
 def test_alice_logs_in_and_lands_on_her_clinic(client, world_a):
+    device = t.totp_device_for(world_a.practitioner.user)
     response = client.post(
         reverse("accounts:login"),
         {"username": "alice", "password": PASSWORD},
+        follow=True,
+    )
+    # Staff pass the two-factor page first (test_two_factor.py), then go on.
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:otp_verify"))
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"code": usable_code(device), "next": "/"},
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("clinics:overview")

@@ -246,3 +246,85 @@ def test_the_rows_shown_by_a_list_are_in_the_hash(world_a):
     assert '"row_count":12' in listed.canonical_content()
     assert (listed.row_count, listed.object_id) == (12, "")
     assert verify_chain().ok
+
+
+# ------------------------------------------------------- sealing after commit
+
+
+def test_a_write_is_sealed_just_after_its_transaction_commits(
+    world_a, django_capture_on_commit_callbacks
+):
+    """A service's event goes in unsealed, so that concurrent bookings do not
+    queue on the chain's lock, and is chained once the change has committed."""
+    from skinterval.audit.services import record_write
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
+        waiting = AuditEvent.objects.get()
+        assert (waiting.prev_hash, waiting.row_hash, waiting.chain_position) == (
+            None,
+            None,
+            None,
+        )
+        assert verify_chain().unsealed == 1
+    sealed = AuditEvent.objects.get()
+    assert sealed.prev_hash == GENESIS_HASH
+    assert sealed.chain_position == 1
+    assert sealed.row_hash == sealed.expected_hash()
+    assert verify_chain() == verify_chain().__class__(True, 1, unsealed=0)
+
+
+def test_rows_are_chained_in_the_order_they_were_sealed(world_a, pat):
+    """A row waiting unsealed (its transaction began first and committed last)
+    is chained after rows sealed before it; the chain still verifies."""
+    from skinterval.audit.services import record_write, seal_pending
+
+    record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
+    late = AuditEvent.objects.get()
+    first, _, third = _three_events(world_a, pat)  # sealed as they go in
+    assert (first.chain_position, third.chain_position) == (1, 3)
+    assert first.prev_hash == GENESIS_HASH
+    assert verify_chain().unsealed == 1
+    assert seal_pending() == 1
+    assert seal_pending() == 0
+    late.refresh_from_db()
+    assert late.pk < first.pk
+    assert (late.chain_position, late.prev_hash) == (4, third.row_hash)
+    report = verify_chain()
+    assert (report.ok, report.rows_checked, report.unsealed) == (True, 4, 0)
+
+
+def test_sealing_twice_changes_nothing(world_a):
+    """The seal touches only rows without a hash."""
+    from skinterval.audit.services import record_write, seal_pending
+
+    record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
+    seal_pending()
+    before = AuditEvent.objects.values_list("row_hash", "chain_position").get()
+    assert seal_pending() == 0
+    assert AuditEvent.objects.values_list("row_hash", "chain_position").get() == before
+
+
+@pytest.mark.postgres_only
+def test_postgresql_allows_only_the_seal_of_an_unsealed_row(world_a):
+    """The trigger lets a row without a hash be sealed once, with its content
+    unchanged; changing content while sealing, or sealing again, is refused."""
+    from skinterval.audit.models import chain_hash
+    from skinterval.audit.services import record_write, seal_pending
+
+    record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
+    event = AuditEvent.objects.get()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _raw(
+            "UPDATE audit_auditevent SET action = 'delete', prev_hash = %s, "
+            "row_hash = %s, chain_position = 1 WHERE id = %s",
+            [GENESIS_HASH, "a" * 64, event.pk],
+        )
+    assert seal_pending() == 1
+    event.refresh_from_db()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _raw(
+            "UPDATE audit_auditevent SET row_hash = %s WHERE id = %s",
+            [chain_hash(GENESIS_HASH, "forged"), event.pk],
+        )
+    assert verify_chain().ok

@@ -564,7 +564,7 @@ def test_no_event_holds_names_or_clinical_values(case, env):
     rows = AuditEvent.objects.all()  # the set-up's and the case's
     assert rows.exists()
     for event in rows:
-        text = event.canonical_content() + event.prev_hash + event.row_hash
+        text = event.canonical_content() + (event.prev_hash or "")
         leaked = [s for s in secrets if s and s.lower() in text.lower()]
         assert not leaked, (event.pk, leaked)
 
@@ -625,3 +625,46 @@ def test_the_api_records_the_bearer_tokens_user(env):
     assert (event.action, event.object_id) == ("view", str(env.world.patient.pk))
     assert (event.actor_user_id, event.actor_role) == (env.alice.pk, "practitioner")
     assert event.source_ip == ADDRESS
+
+
+@pytest.mark.parametrize(
+    ("url", "object_type"),
+    [
+        ("/api/patients/", "patients.patient"),
+        ("/api/appointments/", "appointments.appointment"),
+    ],
+)
+def test_an_api_list_is_one_event_with_its_row_count(env, url, object_type):
+    """Lists through the API are recorded like the web's lists: one event, with
+    how many rows the page held."""
+    client = t.make_api_client(env.alice)
+    env.mark()
+    response = client.get(url, {"limit": 1}, REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 200, response.content[:300]
+    shown = len(response.json()["items"])
+    assert shown == 1
+    (event,) = [e for e in env.new_events() if e.object_type == object_type]
+    assert (event.action, event.row_count, event.object_id) == ("view", shown, "")
+    assert (event.actor_user_id, event.source_ip) == (env.alice.pk, ADDRESS)
+
+
+def test_a_patient_registered_through_the_api_is_recorded(env):
+    client = t.make_api_client(env.world.front_desk.user)
+    env.mark()
+    response = client.post(
+        "/api/patients/",
+        {
+            "chart_number": "API-1",
+            "given_name": "Nia",
+            "family_name": "Okafor",
+            "born_on": "1990-04-02",
+        },
+        content_type="application/json",
+        REMOTE_ADDR=ADDRESS,
+    )
+    assert response.status_code == 201, response.content[:300]
+    created = [e for e in env.new_events() if e.action == "create"]
+    assert [(e.object_type, e.object_id) for e in created] == [
+        ("patients.patient", str(response.json()["id"]))
+    ]
+    assert created[0].actor_role == "front_desk"

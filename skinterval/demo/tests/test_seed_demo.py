@@ -5,12 +5,18 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.clinics.models import Clinic, StaffMember, StaffRole
 from skinterval.clinics.queries import staff_member_for
 from skinterval.patients.models import Patient
 from skinterval.plans.models import Plan, PlanSession, PlanStatus
+
+
+def _login_request():
+    """authenticate() needs the request: the lockout backend counts by address."""
+    return RequestFactory().post("/accounts/login/")
 
 
 @pytest.fixture
@@ -31,7 +37,7 @@ def seeded(db, settings):
 def test_demo_staff_logins_exist_with_password_demo(
     seeded, username, role, clinic_slug
 ):
-    user = authenticate(username=username, password="demo")
+    user = authenticate(_login_request(), username=username, password="demo")
     assert user is not None
     member = staff_member_for(user)
     assert member is not None
@@ -40,7 +46,7 @@ def test_demo_staff_logins_exist_with_password_demo(
 
 
 def test_pat_is_a_patient_of_the_first_clinic(seeded):
-    user = authenticate(username="pat", password="demo")
+    user = authenticate(_login_request(), username="pat", password="demo")
     assert user is not None
     assert Patient.objects.get(user=user).clinic.slug == "harbour"
 
@@ -96,3 +102,36 @@ def test_seed_refuses_outside_demo_mode(db, settings):
     with pytest.raises(CommandError, match="SKINTERVAL_DEMO=1"):
         call_command("seed_demo")
     assert not Clinic.objects.exists()
+
+
+def test_demo_staff_have_the_demo_authenticator_and_pat_has_none(seeded):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from skinterval.accounts.two_factor import DEMO_TOTP_KEY
+
+    for username in ("admin", "alice", "bob", "charlie"):
+        device = TOTPDevice.objects.get(user__username=username)
+        assert device.confirmed
+        assert device.key == DEMO_TOTP_KEY
+    assert not TOTPDevice.objects.filter(user__username="pat").exists()
+    call_command("seed_demo", verbosity=0)  # idempotent
+    assert TOTPDevice.objects.filter(user__username="alice").count() == 1
+
+
+def test_a_demo_login_gets_in_with_the_code_the_page_shows(seeded, client):
+    import re
+
+    from django.urls import reverse
+
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "alice", "password": "demo"},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Demo:" in text
+    code = re.search(r"current code (\d{6})", text)
+    assert code is not None
+    response = client.post(reverse("accounts:otp_verify"), {"code": code[1]})
+    assert response.status_code == 302
+    assert client.get(reverse("clinics:dashboard")).status_code == 200

@@ -278,9 +278,10 @@ def test_the_upload_page_shows_the_capture_guide_as_clinic_guidance(
 def test_the_upload_form_needs_a_valid_csrf_token(world_a, alice):
     from django.test import Client
 
+    from skinterval.testing import log_in_client
+
     sign_photo_consent(world_a)
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(alice)
+    client = log_in_client(Client(enforce_csrf_checks=True), alice)
     response = _post(client, world_a, image_bytes())
     assert response.status_code == 403
     assert not Photo.objects.exists()

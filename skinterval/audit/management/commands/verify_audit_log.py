@@ -1,6 +1,7 @@
-"""`manage.py verify_audit_log`: recompute the whole hash chain (or its newest
-rows with --last N) and exit 1 when it is broken. Run it on a schedule and
-alert on failure; the owner's page checks only the newest rows."""
+"""`manage.py verify_audit_log`: seal any rows still waiting, recompute the whole
+hash chain (or its newest rows with --last N) and exit 1 when it is broken. Run
+it on a schedule and alert on failure; the owner's page checks only the newest
+rows."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from skinterval.audit.queries import verify_chain
+from skinterval.audit.services import seal_pending
 
 
 class Command(BaseCommand):
@@ -26,6 +28,9 @@ class Command(BaseCommand):
         last = options["last"]
         if last is not None and last < 1:
             raise CommandError("--last must be at least 1.")
+        sealed = seal_pending()
+        if sealed:
+            self.stdout.write(f"Sealed {sealed} rows that were waiting.")
         report = verify_chain(last=last)
         scope = "whole log" if report.complete else f"newest {last} rows"
         if not report.ok:

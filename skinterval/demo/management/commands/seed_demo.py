@@ -38,3 +38,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (password: demo):")
         for username, description in DEMO_LOGINS:
             self.stdout.write(f"  {username:<8} {description}")
+        self.stdout.write(
+            "Staff logins then ask for a two-factor code: in demo mode the page "
+            "shows the current demo code."
+        )
