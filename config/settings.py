@@ -297,6 +297,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # axes logs every login with its (masked) name at INFO; the audit log has
+    # them already, so only its warnings and errors.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Email: printed to the console in debug and demo mode, sent by SMTP otherwise
