@@ -54,6 +54,10 @@ class TextSafeParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> Any:
         data = super().parse_body(request)
+        if not isinstance(data, dict):
+            # Every body the API takes is an object; `[]` or `null` must not
+            # pass for "no body" where the body is optional (a cancel's reason).
+            raise InvalidInput([_("The request body must be a JSON object.")])
         problems = unstorable_text(data)
         if problems:
             raise InvalidInput(problems)

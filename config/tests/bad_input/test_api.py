@@ -196,3 +196,19 @@ def test_names_stored_through_the_api_are_escaped_on_every_staff_page(
             .replace('"', "&quot;")
             in body
         ), url
+
+
+@pytest.mark.parametrize("body", ["[]", "null", '"cancel"', "1"])
+def test_an_optional_body_of_the_wrong_type_is_refused_not_taken_as_none(
+    body, world_a, api
+):
+    """A cancel's body (the reason) is optional: `[]` or `null` must not pass for
+    "no body" and cancel the appointment."""
+    appointment = make_appointment(world_a)
+    url = f"/api/appointments/{appointment.pk}/cancel"
+    answer = _error(_post(api, url, body), 422)
+    assert any("JSON object" in e["message"] for e in answer["errors"])
+    appointment.refresh_from_db()
+    assert appointment.status != "cancelled"
+    no_body = api.post(url, "", content_type="application/json")
+    assert no_body.status_code == 200, no_body.content[:300]  # still optional
