@@ -140,6 +140,19 @@ def as_user():
     return _client_for
 
 
+@pytest.fixture
+def background_sealer(settings):
+    """Audit events sealed by the process's background thread, as in production
+    on PostgreSQL (the suite seals in the committing thread; audit/sealing.py).
+    The test must commit for real (`django_db(transaction=True)`); the sealer is
+    left idle, without a connection, when it ends."""
+    from skinterval.audit import sealing
+
+    settings.AUDIT_SEAL_IN_BACKGROUND = True
+    yield
+    assert sealing.wait_for_seal(10.0), "the audit sealer did not finish"
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres_only` need PostgreSQL itself (exclusion constraints,
     real parallel connections). `make test` runs them in its PostgreSQL pass and

@@ -215,34 +215,36 @@ def distinct_throughput(
 ) -> list[dict[str, Any]]:
     """Bookings that never clash, through the booking service, against plain SQL
     inserts of the same rows into a copy of the table with the same constraints,
-    foreign keys and data. Rounds alternate between the two so that a busy moment
-    on the machine hits both; the median round of each is reported."""
-    import psycopg
-    from django.conf import settings
-    from django.db import connection, connections
+    foreign keys and data, by the same `workers` client processes
+    (bench/booking_clients.py). Rounds alternate between the two so that a busy
+    moment on the machine hits both; the median round of each is reported."""
+    from django.db import connection
 
+    from bench.booking_clients import Clients
     from bench.scheduling_data import FIRST_DAY
     from skinterval.appointments.models import Appointment, ServiceKind, ServiceType
-    from skinterval.appointments.services import book_appointment
     from skinterval.clinics.models import StaffMember
     from skinterval.domain import wallclock
     from skinterval.patients.models import Patient
 
     service = ServiceType.objects.get(clinic=clinic, kind=ServiceKind.CONSULTATION)
-    staff = list(StaffMember.objects.filter(clinic=clinic).order_by("pk"))
-    # Loaded with their clinic, as the permission-checked loaders do in a request.
+    staff = list(
+        StaffMember.objects.filter(clinic=clinic)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     patients = list(
         Patient.objects.filter(clinic=clinic)
-        .select_related("clinic")
-        .order_by("pk")[: workers * per_worker]
+        .order_by("pk")
+        .values_list("pk", flat=True)[: workers * per_worker]
     )
     zone = clinic.zone
     first_free = FIRST_DAY + timedelta(days=900)
 
-    def plan_for(w: int, first_on: Any) -> list[tuple[Any, Any, Any]]:
-        """(practitioner, patient, start) for worker w: its own practitioner, on
+    def plan_for(w: int, first_on: Any) -> list[tuple[int, Any, str]]:
+        """(practitioner, patient, start) for client w: its own practitioner, on
         the days that practitioner works, every 30 minutes."""
-        out: list[tuple[Any, Any, Any]] = []
+        out: list[tuple[int, Any, str]] = []
         day = first_on
         while len(out) < per_worker:
             if (day.weekday() + w) % 7 < 5:
@@ -252,78 +254,57 @@ def distinct_throughput(
                     start = wallclock.to_utc(day, dtime(8), zone) + timedelta(
                         minutes=30 * slot
                     )
-                    out.append((staff[w], patients[w * per_worker + len(out)], start))
+                    patient = patients[w * per_worker + len(out)]
+                    out.append((staff[w], patient, start.isoformat()))
             day += timedelta(days=1)
         return out
 
-    def timed(target: Any, chunks: list[Any]) -> float:
-        threads = [threading.Thread(target=target, args=(c,)) for c in chunks]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return time.perf_counter() - started
-
-    def book_all(rows: list[tuple[Any, Any, Any]]) -> None:
-        try:
-            for member, patient, start in rows:
-                book_appointment(
-                    patient=patient,
-                    service_type=service,
-                    practitioner=member,
-                    starts_at=start,
-                    now=now,
-                )
-        finally:
-            connections.close_all()
-
-    dsn = settings.DATABASES["default"]
-    conninfo = psycopg.conninfo.make_conninfo(
-        host=dsn["HOST"],
-        port=dsn["PORT"] or 5432,
-        user=dsn["USER"],
-        password=dsn["PASSWORD"] or "",
-        dbname=dsn["NAME"],
-    )
-
-    def insert_all(chunk: list[tuple[Any, ...]]) -> None:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            for row in chunk:
-                conn.execute(CEILING_INSERT, row)
-
     _make_ceiling_table(connection)
-    booking_rates, ceiling_rates = [], []
-    for r in range(WARM_UP_ROUNDS + rounds):
-        first_on = first_free + timedelta(days=60 * r)
-        now = wallclock.to_utc(first_on - timedelta(days=1), dtime(0), zone)
-        plans = [plan_for(w, first_on) for w in range(workers)]
-        with connection.cursor() as cur:  # clear the last round's deleted rows
-            cur.execute("VACUUM ANALYZE appointments_appointment")
-            cur.execute("VACUUM ANALYZE bench_insert_ceiling")
-        booking_s = timed(book_all, plans)
-        booked = Appointment.objects.filter(
-            clinic=clinic, starts_at__gte=wallclock.to_utc(first_on, dtime(0), zone)
-        )
-        rows = list(booked.values_list(*CEILING_COLUMNS))
-        booked.delete()
-        ceiling_s = timed(insert_all, [rows[i::workers] for i in range(workers)])
-        if r >= WARM_UP_ROUNDS:  # new connections, caches, prepared statements
-            booking_rates.append(len(rows) / booking_s)
-            ceiling_rates.append(len(rows) / ceiling_s)
-        say(
-            f"distinct round {r + 1}{' (warm-up)' if r < WARM_UP_ROUNDS else ''}: "
-            f"{len(rows)} booked in {booking_s:.2f} s, ceiling {ceiling_s:.2f} s"
-        )
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE bench_insert_ceiling")
+    clients = Clients(workers)
+    booking_rates, ceiling_rates, seal_waits = [], [], []
+    try:
+        for r in range(WARM_UP_ROUNDS + rounds):
+            first_on = first_free + timedelta(days=60 * r)
+            now = wallclock.to_utc(first_on - timedelta(days=1), dtime(0), zone)
+            plans = [plan_for(w, first_on) for w in range(workers)]
+            with connection.cursor() as cur:  # clear the last round's deleted rows
+                cur.execute("VACUUM ANALYZE appointments_appointment")
+                cur.execute("VACUUM ANALYZE bench_insert_ceiling")
+            booking_s, seal_s = clients.round(
+                "book", plans, service_id=service.pk, now=now.isoformat()
+            )
+            booked = Appointment.objects.filter(
+                clinic=clinic, starts_at__gte=wallclock.to_utc(first_on, dtime(0), zone)
+            )
+            rows = list(booked.values_list(*CEILING_COLUMNS))
+            booked.delete()
+            ceiling_s, _ = clients.round(
+                "insert",
+                [rows[i::workers] for i in range(workers)],
+                sql=CEILING_INSERT,
+            )
+            if r >= WARM_UP_ROUNDS:  # new connections, caches, prepared statements
+                booking_rates.append(len(rows) / booking_s)
+                ceiling_rates.append(len(rows) / ceiling_s)
+                seal_waits.append(seal_s)
+            say(
+                f"distinct round {r + 1}{' (warm-up)' if r < WARM_UP_ROUNDS else ''}: "
+                f"{len(rows)} booked in {booking_s:.2f} s (all sealed "
+                f"{seal_s:.2f} s later), ceiling {ceiling_s:.2f} s"
+            )
+    finally:
+        clients.close()
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE bench_insert_ceiling")
     params = {
         "db": db,
         "concurrent": workers,
+        "clients": "processes",
         "bookings_per_round": workers * per_worker,
         "rounds": rounds,
         "warm_up_rounds": WARM_UP_ROUNDS,
         "statistic": "median round",
+        "audit_sealed_within_s": round(max(seal_waits), 2),
     }
     return [
         {

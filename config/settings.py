@@ -135,6 +135,12 @@ def _database() -> dict[str, Any]:
         config: dict[str, Any] = dict(
             dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         )
+        # Django turns psycopg's prepared statements off; its own queries are
+        # bound on the client and never prepared either way. Only the booking
+        # fast path asks for a prepared statement (planned once per connection,
+        # appointments/fastpath.py), and it needs this to be on. Behind a pooler
+        # in transaction mode, PgBouncer needs `max_prepared_statements`.
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = 5
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -194,6 +200,9 @@ AXES_CLIENT_IP_CALLABLE = "skinterval.accounts.lockout.client_address"
 # Successful logins are in the audit log already; no second, unbounded table.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no start-up banner in every command's output
+# On PostgreSQL, services' audit events are sealed into the hash chain by one
+# background thread per process, in batches, after their commit (audit/sealing.py).
+AUDIT_SEAL_IN_BACKGROUND = True
 # How many reverse proxies of ours stand in front (nginx: 1). Each appends to
 # X-Forwarded-For; the visitor is the entry the outermost one wrote.
 SKINTERVAL_TRUSTED_PROXIES = env_int("SKINTERVAL_TRUSTED_PROXIES", 0, minimum=0)

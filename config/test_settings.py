@@ -19,6 +19,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
+# Audit events are sealed by the committing thread, so tests see them sealed at
+# once; skinterval/audit/tests/test_background_sealer.py turns the background
+# sealer on and proves it.
+AUDIT_SEAL_IN_BACKGROUND = False
 # Tasks run inside the request that enqueues them, so tests see their effect.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -61,6 +62,16 @@ RETURNING id, location_id
 """
 
 
+@cache
+def _with_step(step: str) -> str:
+    """The checked INSERT with a second data-modifying step on the row it wrote
+    (its audit event): still one statement, one round trip."""
+    return (
+        f"WITH written AS ({INSERT_CHECKED}), logged AS ({step}) "  # noqa: S608 - our SQL only
+        "SELECT id, location_id FROM written"
+    )
+
+
 def _savepoint_if_nested() -> AbstractContextManager[object]:
     return transaction.atomic() if connection.in_atomic_block else nullcontext()
 
@@ -70,11 +81,14 @@ def try_insert(
     *,
     now: datetime,
     closed: bool,
+    step: tuple[str, dict[str, Any]] | None = None,
     then: Callable[[], object] | None = None,
 ) -> bool:
     """Write the appointment if every rule holds; False when the full path must
     decide (a rule failed, a constraint refused, or the case is not covered).
 
+    `step` is a second data-modifying step of the same statement on the row
+    written, named `written` (the audit event: `audit.services.write_in_statement`).
     `then` (the messages the booking causes) runs after the row is written, in
     the same transaction; without it the statement is its own transaction."""
     if connection.vendor != "postgresql" or closed:
@@ -114,6 +128,10 @@ def try_insert(
         "location": location,
         "qualification": appointment.service_type.required_qualification,
     }
+    sql = INSERT_CHECKED
+    if step is not None:
+        sql = _with_step(step[0])
+        params.update(step[1])
     connection.ensure_connection()
     try:
         # In autocommit mode the statement is its own transaction: one round trip.
@@ -122,9 +140,9 @@ def try_insert(
         # per connection, so PostgreSQL does not plan it again for every booking.
         with (
             transaction.atomic() if then is not None else _savepoint_if_nested(),
-            connection.connection.cursor() as cursor,
+            psycopg.Cursor(connection.connection) as cursor,
         ):
-            cursor.execute(INSERT_CHECKED, params, prepare=True)
+            cursor.execute(sql, params, prepare=True)
             row = cursor.fetchone()
             if row is not None and then is not None:
                 _written(appointment, row, now)

@@ -10,7 +10,6 @@ server error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -34,7 +33,8 @@ from skinterval.appointments.errors import (
 from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceType
 from skinterval.appointments.waitlist import offer_freed_times_later
 from skinterval.audit.models import AuditAction
-from skinterval.audit.services import record_write
+from skinterval.audit.sealing import seal_after_commit
+from skinterval.audit.services import record_write, write_in_statement
 from skinterval.clinics.models import Device, Room, StaffMember
 from skinterval.domain import wallclock
 from skinterval.domain.plan import IntervalWindow, ScheduleRow
@@ -92,8 +92,12 @@ def book_appointment(
         appointment,
         now=now,
         closed=is_public_holiday(clinic, day),
-        then=_after_fast_insert(appointment, now=now, booked_by=booked_by),
+        step=write_in_statement(
+            appointment, AuditAction.CREATE, by=booked_by, written="written"
+        ),
+        then=messages.scheduler_for(appointment, now=now),
     ):
+        seal_after_commit()
         return appointment
     with transaction.atomic():
         release_expired_holds(clinic_id=clinic.pk, now=now)
@@ -105,21 +109,6 @@ def book_appointment(
         messages.schedule_for_appointment(appointment=appointment, now=now)
         record_write(appointment, AuditAction.CREATE, by=booked_by)
     return appointment
-
-
-def _after_fast_insert(
-    appointment: Appointment, *, now: datetime, booked_by: StaffMember | None
-) -> Callable[[], None]:
-    """What the fast path runs in its transaction once the row is in: the
-    messages the booking causes and its audit event."""
-    schedule_messages = messages.scheduler_for(appointment, now=now)
-
-    def written() -> None:
-        if schedule_messages is not None:
-            schedule_messages()
-        record_write(appointment, AuditAction.CREATE, by=booked_by)
-
-    return written
 
 
 def hold_slot(*, hold_min: int = DEFAULT_HOLD_MIN, **kwargs: Any) -> Appointment:

@@ -13,7 +13,7 @@ SQL, a database console) is found by `verify_chain()`. On PostgreSQL a trigger a
 refuses UPDATE and DELETE (migrations 0002 and 0004).
 
 A row is inserted *unsealed* (no hashes, no chain position) and sealed once, right
-after its transaction commits (`audit.services.seal_pending`): the only change the
+after its transaction commits (`audit.sealing`): the only change the
 trigger allows, and only to the hash columns of a row not sealed yet. So concurrent
 bookings never wait for each other on the chain. See docs/audit.md.
 """
@@ -91,10 +91,12 @@ class AuditEvent(models.Model):
     occurred_at = models.DateTimeField(_("when (UTC)"))
     actor_user_id = models.PositiveBigIntegerField(_("login id"), null=True, blank=True)
     actor_role = models.CharField(_("role"), max_length=20, choices=ActorRole.choices)
-    # PROTECT: a clinic with an audit trail cannot be deleted.
+    # PROTECT: a clinic with an audit trail cannot be deleted. No index of its
+    # own: `audit_clinic_at` starts with the clinic.
     clinic = models.ForeignKey(
         Clinic,
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -106,13 +108,15 @@ class AuditEvent(models.Model):
     source_ip = models.GenericIPAddressField(_("source address"), null=True, blank=True)
     # A list page: how many rows it showed (one event per list, not one per row).
     row_count = models.PositiveIntegerField(_("rows shown"), null=True, blank=True)
-    # Unique: two rows can never continue the same row, so the chain cannot fork.
-    # The three are empty until the row is sealed, just after its commit.
-    prev_hash = models.CharField(
-        _("previous row's hash"), max_length=64, unique=True, null=True, blank=True
+    # Unique (Meta.constraints): two rows can never continue the same row, so
+    # the chain cannot fork. The three are empty until the row is sealed, just
+    # after its commit.
+    # NULL, not "", before the seal: unique, and many rows may wait at once.
+    prev_hash = models.CharField(  # noqa: DJ001
+        _("previous row's hash"), max_length=64, null=True, blank=True
     )
-    row_hash = models.CharField(
-        _("this row's hash"), max_length=64, unique=True, null=True, blank=True
+    row_hash = models.CharField(  # noqa: DJ001
+        _("this row's hash"), max_length=64, null=True, blank=True
     )
     # The row's place in the chain (1, 2, 3, ...): the order rows were sealed in,
     # which is not always the order of their ids (a transaction that began first
@@ -130,6 +134,15 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["clinic", "occurred_at"], name="audit_clinic_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+        # Constraints rather than `unique=True` on the fields: on PostgreSQL a
+        # unique CharField also gets a second, `LIKE` index that no query here
+        # uses and every insert and seal would have to keep up.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prev_hash"], name="audit_prev_hash_unique"
+            ),
+            models.UniqueConstraint(fields=["row_hash"], name="audit_row_hash_unique"),
         ]
 
     def __str__(self) -> str:

@@ -31,7 +31,7 @@ class ChainReport:
     # False when only the newest rows were checked (`verify_chain(last=...)`).
     complete: bool = True
     # Rows not sealed into the chain yet (normally none: each is sealed just
-    # after its transaction commits; see `audit.services.seal_pending`).
+    # after its transaction commits; see `audit.sealing`).
     unsealed: int = 0
 
 

@@ -14,10 +14,11 @@ Two ways in:
   commands, tests) every event is appended at once.
 
 Sealing: an event is inserted without hashes and then *sealed* (given its place
-in the hash chain) by `seal_pending()`, under the chain's one lock. `record()` and
-the request's trail seal in their own short transaction; `record_write` seals
-just after the caller's transaction commits, so a booking's transaction never
-waits for another's on the chain (docs/decisions/0012-audit-log.md).
+in the hash chain) under the chain's one lock (`audit.sealing`). `record()` and
+the request's trail seal in their own short transaction; `record_write` and
+`write_in_statement` leave the seal until after the caller's transaction
+commits, so a booking's transaction never waits for another's on the chain
+(docs/decisions/0012-audit-log.md).
 
 Actor and address: a loader passes the user it checked permissions for (for the
 JSON API that is the bearer token's user); a service passes the staff member it
@@ -31,7 +32,6 @@ membership cached on the login and from the objects already loaded.
 from __future__ import annotations
 
 import ipaddress
-import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -43,11 +43,15 @@ from django.utils.ipv6 import clean_ipv6_address
 
 from skinterval.audit.context import current_trail
 from skinterval.audit.models import (
-    GENESIS_HASH,
     RECORDED_MARK,
     ActorRole,
     AuditAction,
     AuditEvent,
+)
+from skinterval.audit.sealing import (
+    CHAIN_LOCK_KEY,
+    chain_head,
+    seal_after_commit,
 )
 from skinterval.clinics.models import Clinic, StaffMember
 from skinterval.clinics.queries import staff_member_for
@@ -58,9 +62,6 @@ if TYPE_CHECKING:
 
     Actor = AnyUser | StaffMember | None
 
-# Any fixed number: the key of the PostgreSQL advisory lock that puts audit
-# inserts in one line (so that each row continues the row before it).
-_CHAIN_LOCK_KEY = 727_101
 # Where a patient login's clinic is cached on the login object, for the request.
 _PATIENT_CLINIC_KEY = "_skinterval_audit_patient_clinic"
 _UNKNOWN = object()
@@ -162,9 +163,49 @@ def record_write(
     request's login, or the system outside a request."""
     actor = _request_actor() if by is None else by
     _append([_event(actor=actor, action=action, obj=obj)], seal=False)
-    # After the commit (at once outside a transaction); a failure to seal is
-    # logged and the row waits, unsealed, for the next seal.
-    transaction.on_commit(_seal_soon, robust=True)
+    seal_after_commit()
+
+
+def write_in_statement(
+    obj: models.Model, action: AuditAction | str, *, by: Actor = None, written: str
+) -> tuple[str, dict[str, Any]]:
+    """The event of a row that one data-modifying statement is about to write,
+    as the text of a second data-modifying step of that statement:
+    `INSERT INTO <audit> ... SELECT ... FROM <written>`, where `written` names
+    the statement's step (a `WITH` query) that returns the new row's `id`; and
+    its parameters, all named `audit_*`. So the row and its event are written
+    by one round trip and commit together (the booking fast path). `obj` is the
+    unsaved row (its clinic and type are read from it). Run
+    `audit.sealing.seal_after_commit()` once the statement has written the row.
+    PostgreSQL only."""
+    values = _event_values(
+        actor=_request_actor() if by is None else by, action=action, obj=obj
+    )
+    params = {f"audit_{column}": values[column] for column, _ in _STEP_COLUMNS}
+    return _step_sql(written), params
+
+
+# The columns an event is inserted with, and their PostgreSQL types (the
+# parameters are typed, so the prepared statement never has to guess).
+_STEP_COLUMNS = (
+    ("occurred_at", "timestamptz"),
+    ("actor_user_id", "bigint"),
+    ("actor_role", "varchar"),
+    ("clinic_id", "bigint"),
+    ("action", "varchar"),
+    ("object_type", "varchar"),
+    ("source_ip", "inet"),
+    ("row_count", "integer"),
+)
+
+
+def _step_sql(written: str) -> str:
+    columns = ", ".join(column for column, _ in _STEP_COLUMNS)
+    values = ", ".join(f"%(audit_{column})s::{kind}" for column, kind in _STEP_COLUMNS)
+    return (
+        f"INSERT INTO {AuditEvent._meta.db_table} ({columns}, object_id) "  # noqa: S608 - our names only
+        f"SELECT {values}, {written}.id::text FROM {written}"
+    )
 
 
 def flush_trail(events: Iterable[AuditEvent]) -> None:
@@ -199,7 +240,17 @@ def _label(object_type: type[models.Model] | str) -> str:
     return object_type._meta.label_lower
 
 
-def _event(
+def _event(**kwargs: Any) -> AuditEvent:
+    event = AuditEvent(**_event_values(**kwargs))
+    setattr(event, RECORDED_MARK, True)
+    return event
+
+
+# A frozen set: checked for every event, and `AuditAction.values` builds a list.
+_ACTIONS = frozenset(AuditAction.values)
+
+
+def _event_values(
     *,
     actor: Actor,
     action: AuditAction | str,
@@ -210,8 +261,9 @@ def _event(
     source_ip: str | None = None,
     row_count: int | None = None,
     now: datetime | None = None,
-) -> AuditEvent:
-    if action not in AuditAction.values:
+) -> dict[str, Any]:
+    """An event's columns, but the hashes."""
+    if action not in _ACTIONS:
         raise ValueError(f"Unknown audit action: {action!r}")
     occurred_at = now or timezone.now()
     if timezone.is_naive(occurred_at):
@@ -228,19 +280,17 @@ def _event(
         if clinic is not None
         else getattr(obj, "clinic_id", None) or actor_clinic_id
     )
-    event = AuditEvent(
-        occurred_at=occurred_at,
-        actor_user_id=actor_user_id,
-        actor_role=role,
-        clinic_id=clinic_id,
-        action=action,
-        object_type=object_type[:60],
-        object_id=object_id[:64],
-        source_ip=_normalised_ip(source_ip),
-        row_count=row_count,
-    )
-    setattr(event, RECORDED_MARK, True)
-    return event
+    return {
+        "occurred_at": occurred_at,
+        "actor_user_id": actor_user_id,
+        "actor_role": role,
+        "clinic_id": clinic_id,
+        "action": action,
+        "object_type": object_type[:60],
+        "object_id": object_id[:64],
+        "source_ip": _normalised_ip(source_ip),
+        "row_count": row_count,
+    }
 
 
 def _actor(
@@ -299,102 +349,8 @@ def _lock_chain_head() -> tuple[str, int]:
     SQLite: every transaction holds the write lock already) and read its head."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    return _chain_head()
-
-
-def _chain_head() -> tuple[str, int]:
-    head = (
-        AuditEvent.objects.filter(chain_position__isnull=False)
-        .order_by("-chain_position")
-        .values_list("row_hash", "chain_position")
-        .first()
-    )
-    if head is None or head[0] is None or head[1] is None:
-        return GENESIS_HASH, 0
-    return head[0], head[1]
-
-
-# One sealer at a time per process; the others leave it a note (`_more_to_seal`)
-# and go on at once, so concurrent bookings do not wait for each other's seal.
-_sealing = threading.Lock()
-_more_to_seal = threading.Event()
-
-
-def _seal_soon() -> None:
-    """Seal what this thread just committed, unless another thread of the process
-    is sealing: it then seals this too. Whoever holds `_sealing` looks at the note
-    again after releasing it, so a note left while it held the lock is never
-    missed: either it sees the note, or the note's writer finds the lock free."""
-    _more_to_seal.set()
-    while _more_to_seal.is_set():
-        if not _sealing.acquire(blocking=False):
-            return
-        try:
-            _more_to_seal.clear()
-            seal_pending()
-        finally:
-            _sealing.release()
-
-
-def seal_pending() -> int:
-    """Give every unsealed row its place in the chain; how many were sealed.
-
-    Called after a commit (`record_write`) by many threads at once, it never
-    waits for another sealer on PostgreSQL: when the chain's lock is taken, the
-    holder seals for everyone. That is safe because the holder looks again
-    after releasing the lock: a row committed before someone found the lock
-    taken was committed before that release, so the look after it sees the row
-    (and seals it, or leaves it to a sealer that started later and looks again
-    itself)."""
-    sealed = 0
-    while True:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    # A seal lost in a crash is redone from the rows, so its
-                    # transaction need not wait for the disk.
-                    cursor.execute(
-                        "SELECT set_config('synchronous_commit', 'off', true), "
-                        "pg_try_advisory_xact_lock(%s)",
-                        [_CHAIN_LOCK_KEY],
-                    )
-                    row = cursor.fetchone()
-                if not (row and row[1]):
-                    return sealed  # the holder seals this one too (above)
-            # SQLite: every transaction holds the write lock already.
-            sealed += _seal_locked()
-        if connection.in_atomic_block or not _unsealed().exists():
-            return sealed
-
-
-_SEAL_SQL = (
-    f"UPDATE {AuditEvent._meta.db_table} "  # noqa: S608 - the table name is ours
-    "SET prev_hash = %s, row_hash = %s, chain_position = %s "
-    "WHERE id = %s AND row_hash IS NULL"
-)
-# Rows sealed per transaction; a longer backlog takes several.
-_SEAL_BATCH = 1000
-
-
-def _unsealed() -> models.QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(row_hash__isnull=True)
-
-
-def _seal_locked() -> int:
-    """Chain the oldest unsealed rows (id order) after the chain's head; the
-    caller holds the chain's lock."""
-    head_hash, position = _chain_head()
-    batch: list[tuple[str, str, int, int]] = []
-    for row in _unsealed().order_by("id")[:_SEAL_BATCH]:
-        position += 1
-        row.prev_hash = head_hash
-        head_hash = row.expected_hash()
-        batch.append((row.prev_hash, head_hash, position, row.pk))
-    if batch:
-        with connection.cursor() as cursor:
-            cursor.executemany(_SEAL_SQL, batch)
-    return len(batch)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    return chain_head()
 
 
 def _normalised_ip(value: Any) -> str | None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from skinterval.audit.forms import OBJECT_TYPES, AuditSearchForm
 from skinterval.audit.models import ActorRole, AuditEvent
 from skinterval.audit.queries import PAGE_CHECK_ROWS, events_for_owner, verify_chain
-from skinterval.audit.services import seal_pending
+from skinterval.audit.sealing import seal_pending
 from skinterval.clinics.decorators import staff_required
 from skinterval.clinics.models import StaffMember, StaffRole
 from skinterval.clinics.queries import require_staff

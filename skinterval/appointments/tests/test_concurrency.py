@@ -16,7 +16,10 @@ from skinterval.appointments import services
 from skinterval.appointments.errors import SlotTaken
 from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.appointments.services import book_appointment
-from skinterval.appointments.tests.conftest import NOW, local
+from skinterval.appointments.tests.conftest import NOW, colleague, local
+from skinterval.audit import sealing
+from skinterval.audit.models import AuditAction, AuditEvent
+from skinterval.audit.queries import verify_chain
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -136,3 +139,50 @@ def test_touching_appointments_do_not_clash(bookable, racers, without_app_check)
     second = _job(bookable, racers[1][0], racers[1][1], racers[1][2], 75)
     second()
     assert Appointment.objects.count() == 2
+
+
+def test_concurrent_bookings_all_end_up_in_one_whole_chain(background_sealer, bookable):
+    """Bookings from many threads (the fast path writes each event in the
+    booking's own statement) are all sealed, each once, in one unbroken chain."""
+    patients = [t.make_patient(bookable.clinic) for _ in range(12)]
+    # Three of everything; thread n uses set n % 3, at its own time of day.
+    practitioners = [bookable.practitioner, colleague(bookable), colleague(bookable)]
+    rooms = [t.make_room(bookable.location) for _ in range(3)]
+    devices = [t.make_device(bookable.location) for _ in range(3)]
+    errors: list[str] = []
+
+    def book(n: int) -> None:
+        try:
+            for week in range(4):
+                book_appointment(
+                    patient=patients[n],
+                    service_type=bookable.service,
+                    practitioner=practitioners[n % 3],
+                    room=rooms[n % 3],
+                    device=devices[n % 3],
+                    starts_at=local(TUESDAY + timedelta(weeks=week), 9)
+                    + timedelta(minutes=90 * (n // 3)),
+                    now=NOW,
+                )
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=book, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sealing.wait_for_seal(10.0)
+    booked = set(Appointment.objects.values_list("pk", flat=True))
+    assert len(booked) == 48
+    created = AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="appointments.appointment"
+    )
+    assert {int(pk) for pk in created.values_list("object_id", flat=True)} == booked
+    assert not created.filter(row_hash__isnull=True).exists()
+    report = verify_chain()
+    assert (report.ok, report.unsealed) == (True, 0)
+    assert report.rows_checked == AuditEvent.objects.count()

@@ -277,7 +277,8 @@ def test_a_write_is_sealed_just_after_its_transaction_commits(
 def test_rows_are_chained_in_the_order_they_were_sealed(world_a, pat):
     """A row waiting unsealed (its transaction began first and committed last)
     is chained after rows sealed before it; the chain still verifies."""
-    from skinterval.audit.services import record_write, seal_pending
+    from skinterval.audit.sealing import seal_pending
+    from skinterval.audit.services import record_write
 
     record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
     late = AuditEvent.objects.get()
@@ -296,7 +297,8 @@ def test_rows_are_chained_in_the_order_they_were_sealed(world_a, pat):
 
 def test_sealing_twice_changes_nothing(world_a):
     """The seal touches only rows without a hash."""
-    from skinterval.audit.services import record_write, seal_pending
+    from skinterval.audit.sealing import seal_pending
+    from skinterval.audit.services import record_write
 
     record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
     seal_pending()
@@ -310,7 +312,8 @@ def test_postgresql_allows_only_the_seal_of_an_unsealed_row(world_a):
     """The trigger lets a row without a hash be sealed once, with its content
     unchanged; changing content while sealing, or sealing again, is refused."""
     from skinterval.audit.models import chain_hash
-    from skinterval.audit.services import record_write, seal_pending
+    from skinterval.audit.sealing import seal_pending
+    from skinterval.audit.services import record_write
 
     record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
     event = AuditEvent.objects.get()

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from skinterval.audit.queries import verify_chain
-from skinterval.audit.services import seal_pending
+from skinterval.audit.sealing import seal_pending
 
 
 class Command(BaseCommand):
