@@ -280,17 +280,25 @@ def _busy_blocks(
     if exclude_appointment_id is not None:
         rows = rows.exclude(pk=exclude_appointment_id)
     busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    staff, rooms_, devices_ = set(staff_ids), set(room_ids), set(device_ids)
-    resources = rows.filter(
-        Q(practitioner_id__in=staff_ids)
-        | Q(room_id__in=room_ids)
-        | Q(device_id__in=device_ids)
-    ).values_list(
-        "practitioner_id",
-        "room_id",
-        "device_id",
-        EpochMinutes("blocked_from_at"),
-        EpochMinutes("blocked_until_at"),
+    # Each resource's list, found by its id (the rows come in no order: the
+    # search sorts each list itself).
+    by_staff = {pk: busy[practitioner_key(pk)] for pk in staff_ids}
+    by_room = {pk: busy[room_key(pk)] for pk in room_ids}
+    by_device = {pk: busy[device_key(pk)] for pk in device_ids}
+    resources = (
+        rows.filter(
+            Q(practitioner_id__in=staff_ids)
+            | Q(room_id__in=room_ids)
+            | Q(device_id__in=device_ids)
+        )
+        .values_list(
+            "practitioner_id",
+            "room_id",
+            "device_id",
+            EpochMinutes("blocked_from_at"),
+            EpochMinutes("blocked_until_at"),
+        )
+        .order_by()
     )
     # Thousands of rows of five integers: read them straight from the cursor.
     with connection.cursor() as cursor:
@@ -298,12 +306,12 @@ def _busy_blocks(
         fetched = cursor.fetchall()
     for prac, room, device, b_from, b_until in fetched:
         block = (b_from, b_until)
-        if prac in staff:
-            busy[practitioner_key(prac)].append(block)
-        if room in rooms_:
-            busy[room_key(room)].append(block)
-        if device in devices_:
-            busy[device_key(device)].append(block)
+        if (blocks := by_staff.get(prac)) is not None:
+            blocks.append(block)
+        if (blocks := by_room.get(room)) is not None:
+            blocks.append(block)
+        if (blocks := by_device.get(device)) is not None:
+            blocks.append(block)
     patient_visits: list[Interval] = []
     if patient_id is not None:
         patient_visits = [
