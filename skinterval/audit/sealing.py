@@ -49,6 +49,14 @@ _SEAL_SQL = (
     "SET prev_hash = %s, row_hash = %s, chain_position = %s "
     "WHERE id = %s AND row_hash IS NULL"
 )
+# PostgreSQL: a whole batch in one statement.
+_SEAL_BATCH_SQL = (
+    f"UPDATE {_TABLE} AS e "  # noqa: S608 - the table name is ours
+    "SET prev_hash = v.prev_hash, row_hash = v.row_hash, chain_position = v.position "
+    "FROM unnest(%s::varchar[], %s::varchar[], %s::bigint[], %s::bigint[])"
+    " AS v(prev_hash, row_hash, position, id) "
+    "WHERE e.id = v.id AND e.row_hash IS NULL"
+)
 
 
 def chain_head() -> tuple[str, int]:
@@ -115,7 +123,11 @@ def _seal_locked() -> int:
         row.prev_hash = head_hash
         head_hash = row.expected_hash()
         batch.append((row.prev_hash, head_hash, position, row.pk))
-    if batch:
+    if batch and connection.vendor == "postgresql":
+        columns = [list(column) for column in zip(*batch, strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(_SEAL_BATCH_SQL, columns)
+    elif batch:
         with connection.cursor() as cursor:
             cursor.executemany(_SEAL_SQL, batch)
     return len(batch)
