@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC
 from typing import Any, NoReturn
 
@@ -169,26 +170,44 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("Audit events cannot be deleted.")
 
     def canonical_content(self) -> str:
-        """Every column but the hashes, as one JSON text with sorted keys.
-
-        `row_count` came later (migration 0003): it is part of the text only when
-        set, so rows written before it keep the hash they were written with."""
-        content: dict[str, object] = {
-            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
-            "actor_user_id": self.actor_user_id,
-            "actor_role": str(self.actor_role),
-            "clinic_id": self.clinic_id,
-            "action": str(self.action),
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "source_ip": self.source_ip,
-        }
-        if self.row_count is not None:
-            content["row_count"] = self.row_count
-        return json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return canonical_content({name: getattr(self, name) for name in CONTENT_FIELDS})
 
     def expected_hash(self) -> str:
         return chain_hash(self.prev_hash or "", self.canonical_content())
+
+
+# The columns a row's hash covers: all but the hashes and the id.
+CONTENT_FIELDS = (
+    "occurred_at",
+    "actor_user_id",
+    "actor_role",
+    "clinic_id",
+    "action",
+    "object_type",
+    "object_id",
+    "source_ip",
+    "row_count",
+)
+
+
+def canonical_content(row: Mapping[str, Any]) -> str:
+    """A row's `CONTENT_FIELDS` as one JSON text with sorted keys.
+
+    `row_count` came later (migration 0003): it is part of the text only when
+    set, so rows written before it keep the hash they were written with."""
+    content: dict[str, object] = {
+        "occurred_at": row["occurred_at"].astimezone(UTC).isoformat(),
+        "actor_user_id": row["actor_user_id"],
+        "actor_role": str(row["actor_role"]),
+        "clinic_id": row["clinic_id"],
+        "action": str(row["action"]),
+        "object_type": row["object_type"],
+        "object_id": row["object_id"],
+        "source_ip": row["source_ip"],
+    }
+    if row["row_count"] is not None:
+        content["row_count"] = row["row_count"]
+    return json.dumps(content, sort_keys=True, separators=(",", ":"))
 
 
 def chain_hash(prev_hash: str, content: str) -> str:

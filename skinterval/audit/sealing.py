@@ -32,7 +32,13 @@ import time
 from django.conf import settings
 from django.db import connection, models, transaction
 
-from skinterval.audit.models import GENESIS_HASH, AuditEvent
+from skinterval.audit.models import (
+    CONTENT_FIELDS,
+    GENESIS_HASH,
+    AuditEvent,
+    canonical_content,
+    chain_hash,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -118,11 +124,12 @@ def _seal_locked() -> int:
     caller holds the chain's lock."""
     head_hash, position = chain_head()
     batch: list[tuple[str, str, int, int]] = []
-    for row in unsealed().order_by("id")[:_SEAL_BATCH]:
+    rows = unsealed().order_by("id").values("id", *CONTENT_FIELDS)[:_SEAL_BATCH]
+    for row in rows:
         position += 1
-        row.prev_hash = head_hash
-        head_hash = row.expected_hash()
-        batch.append((row.prev_hash, head_hash, position, row.pk))
+        row_hash = chain_hash(head_hash, canonical_content(row))
+        batch.append((head_hash, row_hash, position, row["id"]))
+        head_hash = row_hash
     if batch and connection.vendor == "postgresql":
         columns = [list(column) for column in zip(*batch, strict=True)]
         with connection.cursor() as cursor:
