@@ -202,7 +202,7 @@ class _Sealer:
             self._wake.wait()
             try:
                 while self._wake.is_set():
-                    # Let the commits of the next few milliseconds join this
+                    # Let the commits of the next moment join this
                     # batch: one seal's fixed cost then serves them all.
                     time.sleep(_GATHER_S)
                     self._wake.clear()
