@@ -16,9 +16,13 @@ series are solved apart again, and Σ optimum − Σ λ × cap is again a lower 
 slots rather than minutes sees fragmentation: a 55-minute session blocks four
 15-minute starts, and a free run between bookings holds only what the sessions'
 sizes can fill (a one-slot hole holds nothing); see `_Runs` for the proof that
-every real schedule fits. Subgradient steps raise the prices where the relaxed
-series pile up. The best value seen is kept, and rounded up, since every cost
-is an integer.
+every real schedule fits. The prices come from the LP of this same
+relaxation (`optimizer._DayCapacityLP`, column generation over the series
+paths), or, without it, from subgradient steps that raise the prices where the
+relaxed series pile up. Either way the bound is Σ optimum − Σ λ × cap
+evaluated here at prices ≥ 0, so it never depends on the LP being accurate.
+The best value seen is kept for every count of placed sessions (`by_count`),
+and rounded up, since every cost is an integer.
 """
 
 from __future__ import annotations
@@ -38,11 +42,14 @@ from skinterval.domain.optimizer_calendar import (
     merge,
 )
 from skinterval.domain.optimizer_dp import (
+    INF,
     KEEP,
+    Path,
     chain_paths,
     current_start,
     moved_cost,
-    placement_bound,
+    placement_table,
+    table_lengths,
 )
 from skinterval.domain.optimizer_model import (
     WEIGHT_MOVE,
@@ -143,6 +150,7 @@ def capacities(
     return practitioner, rooms, devices
 
 
+Key = tuple[str | int, ...]  # ("p", practitioner, day), ("r", day), ("d", day)
 Prices = tuple[dict[tuple[str, int], float], dict[int, float], dict[int, float]]
 
 
@@ -156,6 +164,7 @@ class Lagrangian:
     cap_d: dict[int, int]
     placed: int  # the bound covers schedules placing at least this many sessions
     constant: int  # moves of sessions that can never be placed
+    lowest: int = 0  # `by_count` covers every count from this one up
     price_p: dict[tuple[str, int], float] = field(default_factory=dict)
     price_r: dict[int, float] = field(default_factory=dict)
     price_d: dict[int, float] = field(default_factory=dict)
@@ -164,6 +173,8 @@ class Lagrangian:
     steps: int = 0
     best_prices: Prices = field(default_factory=lambda: ({}, {}, {}))
     keeps: list[list[int | None]] = field(default_factory=list)
+    by_count: dict[int, float] = field(default_factory=dict)  # best value per count
+    paths: list[list[Path | None]] = field(default_factory=list)  # last evaluated
 
     def _costs(
         self, spec: SessionSpec, keep: int | None
@@ -205,25 +216,18 @@ class Lagrangian:
             paths = chain_paths(chain, costs)
             rows.append([None if p is None else float(p.cost) for p in paths])
             paths_by_series.append(paths)
-        total, lengths = _choose(rows, self.placed)
-        total -= sum(v * self.cap_p[k] for k, v in self.price_p.items())
-        total -= sum(v * self.cap_r[k] for k, v in self.price_r.items())
-        total -= sum(v * self.cap_d[k] for k, v in self.price_d.items())
-        total += self.constant
+        priced = sum(v * self.cap_p[k] for k, v in self.price_p.items())
+        priced += sum(v * self.cap_r[k] for k, v in self.price_r.items())
+        priced += sum(v * self.cap_d[k] for k, v in self.price_d.items())
+        offset = self.constant - priced
+        total, lengths = self._choose(rows, offset)
         load: dict[object, float] = defaultdict(float)
-        for chain, paths, n in zip(
-            self.prepared.chains, paths_by_series, lengths, strict=True
-        ):
+        for i, (paths, n) in enumerate(zip(paths_by_series, lengths, strict=True)):
             path = paths[n]
             assert path is not None  # noqa: S101 - chosen lengths are possible
-            for spec, d, who in zip(chain, path.days, path.choices, strict=False):
-                s = spec.series
-                busy = slots_of(spec, self.prepared.calendar.grid_min)
-                pid = who or spec.session.current.practitioner  # type: ignore[union-attr]
-                load[("p", pid, d)] += busy
-                load[("r", d)] += busy
-                if s.needs_device:
-                    load[("d", d)] += busy
+            for k, used in self.usage(i, path).items():
+                load[k] += used
+        self.paths = paths_by_series
         over: dict[object, float] = {}
         for (pid, d), cap in self.cap_p.items():
             over[("p", pid, d)] = load.get(("p", pid, d), 0.0) - cap
@@ -243,6 +247,32 @@ class Lagrangian:
             self.first = total
         return total, over
 
+    def usage(self, i: int, path: Path) -> dict[Key, int]:
+        """Grid slots series `i`'s path takes from each priced capacity, keyed
+        ("p", practitioner, day), ("r", day) and ("d", day)."""
+        out: dict[Key, int] = defaultdict(int)
+        chain = self.prepared.chains[i]
+        for spec, d, who in zip(chain, path.days, path.choices, strict=False):
+            busy = slots_of(spec, self.prepared.calendar.grid_min)
+            pid = who or spec.session.current.practitioner  # type: ignore[union-attr]
+            out[("p", pid, d)] += busy
+            out[("r", d)] += busy
+            if spec.series.needs_device:
+                out[("d", d)] += busy
+        return out
+
+    def capacity(self, k: Key) -> int:
+        if k[0] == "p":
+            return self.cap_p[(str(k[1]), int(k[2]))]
+        return (self.cap_r if k[0] == "r" else self.cap_d)[int(k[1])]
+
+    def capacity_keys(self) -> list[Key]:
+        """Every priced capacity, in a fixed order."""
+        out: list[Key] = [("p", pid, d) for pid, d in sorted(self.cap_p)]
+        out += [("r", d) for d in sorted(self.cap_r)]
+        out += [("d", d) for d in sorted(self.cap_d)]
+        return out
+
     def step(self, upper: float, theta: float) -> float:
         """One subgradient step (Polyak's length towards `upper`); returns the
         dual value before the step."""
@@ -255,6 +285,12 @@ class Lagrangian:
         for k, g in moving.items():
             self._set(k, max(0.0, self._price(k) + t * g))
         return value
+
+    def price(self, k: Key) -> float:
+        return self._price(k)
+
+    def set_price(self, k: Key, v: float) -> None:
+        self._set(k, max(0.0, v))
 
     def _price(self, k: object) -> float:
         assert isinstance(k, tuple)  # noqa: S101
@@ -269,9 +305,53 @@ class Lagrangian:
         else:
             (self.price_r if k[0] == "r" else self.price_d)[k[1]] = v
 
+    def _choose(
+        self, rows: list[list[float | None]], offset: float
+    ) -> tuple[float, list[int]]:
+        """The dual value for `placed` and the prefix lengths that reach it;
+        records the value for every count from `lowest` up in `by_count`.
+
+        A schedule placing at least k sessions leaves out at most `most − k` of
+        the `most` its series could place, so its relaxed cost is at least the
+        least `best[u]` over `u ≤ most − k` (`placement_table`)."""
+        most = sum(max(i for i, c in enumerate(r) if c is not None) for r in rows)
+        lowest = min(self.lowest, self.placed)
+        slack = max(0, most - lowest)
+        best, back = placement_table(rows, slack)
+        running, arg = float(INF), 0
+        at: list[tuple[float, int]] = []  # by u: (least best[≤ u], its argmin)
+        for u, value in enumerate(best):
+            if value < running:
+                running, arg = value, u
+            at.append((running, arg))
+        for k in range(max(0, most - slack), most + 1):
+            value = at[most - k][0] + offset
+            if value > self.by_count.get(k, -math.inf):
+                self.by_count[k] = value
+        value, used = at[min(slack, max(0, most - self.placed))]
+        return value + offset, table_lengths(rows, back, used)
+
+    def bound_for(self, placed: int) -> int | None:
+        """The best proven bound recorded for schedules placing at least `placed`
+        sessions (None if that count was never evaluated)."""
+        value = self.by_count.get(placed)
+        if value is None:
+            return None
+        return _rounded(value)
+
+    def retarget(self, placed: int) -> None:
+        """Aim further evaluations (loads, `best`) at schedules placing at least
+        `placed` sessions; `best` restarts from what is recorded for that count."""
+        if placed != self.placed:
+            self.placed = placed
+            self.best = self.by_count.get(placed, -math.inf)
+
     def rebound(self, placed: int) -> int:
         """The bound for schedules placing at least `placed` sessions, at the
         best prices found (they were searched for a larger count)."""
+        recorded = self.bound_for(placed)
+        if recorded is not None:
+            return recorded
         if placed != self.placed:
             self.placed, self.best = placed, -math.inf
             p, r, d = self.best_prices
@@ -283,31 +363,26 @@ class Lagrangian:
 
     @property
     def proven(self) -> int:
-        """The best dual value rounded up (costs are integers, never negative),
-        less a hair for floating-point error."""
-        return max(0, math.ceil(self.best - 1e-6))
+        """The best dual value for `placed` rounded up (costs are integers,
+        never negative), less a hair for floating-point error."""
+        return _rounded(self.best)
 
 
-def _choose(rows: list[list[float | None]], placed: int) -> tuple[float, list[int]]:
-    """`placement_bound` with the lengths it picks."""
-    value = placement_bound(rows, placed)
-    longest = [max(i for i, c in enumerate(r) if c is not None) for r in rows]
-    if sum(longest) <= placed:
-        return float(value), longest
-    # Slack left: take each series' cheapest length for the loads (heuristic
-    # only; the value above is what counts for the bound).
-    lengths = [
-        min(
-            (i for i, c in enumerate(r) if c is not None),
-            key=lambda i, r=r: (r[i], -i),  # type: ignore[misc]
-        )
-        for r in rows
-    ]
-    return float(value), lengths
+def _rounded(value: float) -> int:
+    """A dual value as a proven integer bound: costs are integers, so the
+    least integer not below it, after a margin far above the rounding error of
+    the sums that made it (a few thousand terms of magnitude ≤ 1e6 err by less
+    than 1e-6, the margin is 1e-6 of the value and never below 1e-6)."""
+    if value == -math.inf:
+        return 0
+    return max(0, math.ceil(value - 1e-6 * max(1.0, abs(value))))
 
 
 def lagrangian(
-    instance: ScheduleInstance, prepared: Prepared, placed: int
+    instance: ScheduleInstance,
+    prepared: Prepared,
+    placed: int,
+    lowest: int | None = None,
 ) -> Lagrangian:
     cap_p, cap_r, cap_d = capacities(instance, prepared)
     cal = prepared.calendar
@@ -319,7 +394,16 @@ def lagrangian(
         if session.current is not None and (series.id, session.number) not in in_chains
     )
     keeps = [[current_start(cal, s) for s in chain] for chain in prepared.chains]
-    return Lagrangian(prepared, cap_p, cap_r, cap_d, placed, constant, keeps=keeps)
+    return Lagrangian(
+        prepared,
+        cap_p,
+        cap_r,
+        cap_d,
+        placed,
+        constant,
+        lowest=placed if lowest is None else lowest,
+        keeps=keeps,
+    )
 
 
 def improve_bound(

@@ -172,6 +172,53 @@ def series_bound(cal: Calendar, chain: Sequence[SessionSpec]) -> list[float | No
     return [None if p is None else p.cost for p in paths]
 
 
+def placement_table(
+    per_series: Sequence[Sequence[float | None]], slack: int
+) -> tuple[list[float], list[list[int]]]:
+    """`placement_bound`'s knapsack for every total left out up to `slack`.
+
+    Returns `best[u]`, the least total of `per_series[i][longest_i − drop_i]`
+    with `Σ drop_i = u` exactly (INF when impossible), and per series and `u`
+    the drop that reaches it, so `lengths` can walk the choice back."""
+    longest = [max(i for i, c in enumerate(row) if c is not None) for row in per_series]
+    best: list[float] = [0.0] + [INF] * slack
+    back: list[list[int]] = []
+    for row, top in zip(per_series, longest, strict=True):
+        nxt: list[float] = [INF] * (slack + 1)
+        arg = [0] * (slack + 1)
+        options = [
+            (drop, c)
+            for drop in range(min(top, slack) + 1)
+            if (c := row[top - drop]) is not None
+        ]
+        for used, acc in enumerate(best):
+            if acc >= INF:
+                continue
+            for drop, c in options:
+                u = used + drop
+                if u > slack:
+                    break
+                if acc + c < nxt[u]:
+                    nxt[u] = acc + c
+                    arg[u] = drop
+        best = nxt
+        back.append(arg)
+    return best, back
+
+
+def table_lengths(
+    per_series: Sequence[Sequence[float | None]], back: list[list[int]], used: int
+) -> list[int]:
+    """The prefix length per series behind `placement_table`'s `best[used]`."""
+    out = []
+    for row, arg in zip(reversed(per_series), reversed(back), strict=True):
+        top = max(i for i, c in enumerate(row) if c is not None)
+        out.append(top - arg[used])
+        used -= arg[used]
+    out.reverse()
+    return out
+
+
 def placement_bound(per_series: Sequence[Sequence[float | None]], placed: int) -> float:
     """Least total over series of `per_series[i][L_i]` with `Σ L_i ≥ placed`.
 

@@ -15,6 +15,7 @@ valid (the validator re-checks all of them), possibly a little conservative.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 
 from skinterval.domain.optimizer_calendar import DAY_MIN, Calendar, SessionSpec
@@ -43,11 +44,14 @@ class Slots:
         self._version: dict[int, int] = {}  # per day, bumped by every change
         self._common: dict[tuple[int, int, int, bool], tuple[int, int]] = {}
         self._allowed: dict[tuple[str, int, int, int], int] = {}
+        self._ends = {key: [b for _, b in spans] for key, spans in cal.busy.items()}
         for key, spans in cal.busy.items():
             for a, b in spans:
                 self._mark(key, a, b, add=True)
         # rooms with office hours first: the all-day rooms stay free for late starts
         self.rooms.sort(key=lambda r: (cal.room_spans[r] is None, r))
+        self._room_keys = [f"r:{r}" for r in self.rooms]
+        self._device_keys = [f"d:{d}" for d in self.devices]
 
     # ----------------------------------------------------------------- masks
 
@@ -119,14 +123,14 @@ class Slots:
         if cached is not None and cached[0] == version:
             return cached[1]
         rooms = 0
-        for r in self.rooms:
-            rooms |= self.allowed(f"r:{r}", day, dur, buf) & self.free_starts(
-                f"r:{r}", day, n
-            )
+        for r in self._room_keys:
+            open_ = self.allowed(r, day, dur, buf)
+            if open_:
+                rooms |= open_ & self.free_starts(r, day, n)
         if rooms and s.needs_device:
             devices = 0
-            for d in self.devices:
-                devices |= self.free_starts(f"d:{d}", day, n)
+            for d in self._device_keys:
+                devices |= self.free_starts(d, day, n)
             rooms &= devices
         self._common[key] = (version, rooms)
         return rooms
@@ -254,8 +258,12 @@ class Slots:
         end = p.start + self._n(spec) * self.g
         for key in self._keys(p):
             self._mark(key, p.start, end, add=False)
-            for a, b in self.busy.get(key, ()):  # a booking sharing a rounded slot
-                if a < end + self.g and p.start - self.g < b:
+            spans = self.busy.get(key, ())  # merged: sorted by start and by end
+            first = bisect_left(self._ends.get(key, ()), p.start - self.g + 1)
+            for a, b in spans[first:]:  # a booking sharing a rounded slot
+                if a >= end + self.g:
+                    break
+                if p.start - self.g < b:
                     self._mark(key, a, b, add=True)
 
     def take_all(

@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from skinterval.domain.optimizer import optimize_schedule
+from skinterval.domain.optimizer import _DayCapacityLP, optimize_schedule
 from skinterval.domain.optimizer_bound import _fillable, lagrangian
 from skinterval.domain.optimizer_calendar import prepare
 from skinterval.domain.optimizer_dp import (
     best_of,
     chain_paths,
     placement_bound,
+    placement_table,
     relaxed_costs,
     series_bound,
 )
@@ -121,6 +122,120 @@ def test_bound_never_exceeds_the_exact_optimum(seed: int, fragmented: bool) -> N
     assert bound <= exact.objective
     assert exact.bound is not None
     assert exact.bound <= exact.objective
+
+
+@pytest.mark.parametrize(
+    ("seed", "fragmented"),
+    [(s, False) for s in range(4)] + [(s, True) for s in range(6)],
+)
+def test_lp_priced_bound_never_exceeds_the_exact_optimum(
+    seed: int, fragmented: bool
+) -> None:
+    """The day-capacity LP's prices, for the count the exact optimum places and
+    re-priced from the all-sessions count as the run does at its end, give
+    bounds no higher than that optimum, for that count and every lower one."""
+    instance = parse_instance(_random_clinic(seed, 6, fragmented=fragmented))
+    exact = optimize_schedule(
+        instance, time_limit_s=20, workers=1, seed=0, strategy="monolithic"
+    )
+    assert exact.status == "optimal", exact.stats
+    assert exact.objective is not None
+    placed = len(exact.assignments)
+    prepared = prepare(instance)
+    most = sum(len(c) for c in prepared.chains)
+
+    direct = lagrangian(instance, prepared, placed, lowest=0)
+    _DayCapacityLP(direct).solve(placed, lambda: False, 100)
+    assert direct.first is not None
+    assert direct.first <= direct.proven <= exact.objective
+
+    rerun = lagrangian(instance, prepared, most, lowest=0)
+    lp = _DayCapacityLP(rerun)
+    lp.solve(most, lambda: False, 100)
+    lp.solve(placed, lambda: False, 100)
+    found = [rerun.bound_for(k) for k in range(placed + 1)]
+    bounds = [b for b in found if b is not None]
+    assert len(bounds) == len(found)
+    assert bounds == sorted(bounds)  # covering more schedules never bounds higher
+    assert bounds[-1] == rerun.rebound(placed) <= exact.objective
+
+
+@pytest.mark.parametrize(
+    ("seed", "fragmented"),
+    [(s, False) for s in range(3)] + [(s, True) for s in range(3)],
+)
+def test_path_strategy_bound_never_exceeds_the_exact_optimum(
+    seed: int, fragmented: bool
+) -> None:
+    """The whole path strategy (LP seeded with its schedule's series, re-solved
+    for the count placed at the end) reports a bound no higher than the exact
+    optimum of the same clinic."""
+    instance = parse_instance(_random_clinic(seed, 7, fragmented=fragmented))
+    exact = optimize_schedule(
+        instance, time_limit_s=20, workers=1, seed=0, strategy="monolithic"
+    )
+    assert exact.status == "optimal", exact.stats
+    assert exact.objective is not None
+    paths = optimize_schedule(
+        instance, time_limit_s=1, workers=1, seed=seed, strategy="decomposed"
+    )
+    assert validate_solution(instance, paths) == []
+    assert paths.bound is not None
+    assert len(paths.assignments) <= len(exact.assignments)
+    assert paths.bound <= exact.objective
+    assert paths.stats["lp_rounds"] > 0
+
+
+def test_lp_prices_raise_the_bound_where_targets_pile_up() -> None:
+    """Nine series all wanting alice on the same Tuesdays: apart they cost
+    nothing; priced, the LP bound sees the day's capacity, still below the
+    exact optimum (the test fails if it ever went over)."""
+    rows = [
+        series(f"s{i}", first_on="2027-01-05", n=2, preferred_practitioner="alice")
+        for i in range(9)
+    ]
+    instance = parse_instance(base(series=rows))
+    exact = optimize_schedule(
+        instance, time_limit_s=30, workers=1, seed=0, strategy="monolithic"
+    )
+    assert exact.status == "optimal", exact.stats
+    assert exact.objective is not None
+    placed = len(exact.assignments)
+    lag = lagrangian(instance, prepare(instance), placed)
+    _DayCapacityLP(lag).solve(placed, lambda: False, 100)
+    assert lag.first is not None
+    assert lag.first < lag.proven <= exact.objective
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_placement_table_matches_brute_force(seed: int) -> None:
+    rng = random.Random(seed)
+    rows: list[list[float | None]] = [
+        [
+            None if k and rng.random() < 0.15 else float(rng.randint(0, 9))
+            for k in range(rng.randint(1, 4))
+        ]
+        for _ in range(4)
+    ]
+    for row in rows:
+        row[-1] = float(rng.randint(0, 9))  # the longest prefix is possible
+    slack = 4
+    best, _ = placement_table(rows, slack)
+    tops = [len(r) - 1 for r in rows]
+    totals: dict[int, float] = {}
+    for drops in itertools.product(*(range(t + 1) for t in tops)):
+        picked = [r[t - d] for r, t, d in zip(rows, tops, drops, strict=True)]
+        costs = [c for c in picked if c is not None]
+        if len(costs) == len(picked):
+            total = sum(drops)
+            totals[total] = min(totals.get(total, float("inf")), sum(costs))
+    for used in range(slack + 1):
+        expected = totals.get(used)
+        if expected is None:
+            assert best[used] >= 1 << 59
+        else:
+            assert best[used] == expected
+        assert placement_bound(rows, sum(tops) - used) == min(best[: used + 1])
 
 
 def _brute_force(instance: ScheduleInstance) -> float:
