@@ -62,13 +62,17 @@ RETURNING id, location_id
 """
 
 
+# What a second step of the statement calls the row the first one wrote.
+WRITTEN = "written"
+
+
 @cache
 def _with_step(step: str) -> str:
     """The checked INSERT with a second data-modifying step on the row it wrote
     (its audit event): still one statement, one round trip."""
     return (
-        f"WITH written AS ({INSERT_CHECKED}), logged AS ({step}) "  # noqa: S608 - our SQL only
-        "SELECT id, location_id FROM written"
+        f"WITH {WRITTEN} AS ({INSERT_CHECKED}), logged AS ({step}) "  # noqa: S608 - our SQL only
+        f"SELECT id, location_id FROM {WRITTEN}"
     )
 
 
@@ -88,7 +92,7 @@ def try_insert(
     decide (a rule failed, a constraint refused, or the case is not covered).
 
     `step` is a second data-modifying step of the same statement on the row
-    written, named `written` (the audit event: `audit.services.write_in_statement`).
+    written, named `WRITTEN` (the audit event: `audit.services.write_in_statement`).
     `then` (the messages the booking causes) runs after the row is written, in
     the same transaction; without it the statement is its own transaction."""
     if connection.vendor != "postgresql" or closed:

@@ -93,7 +93,7 @@ def book_appointment(
         now=now,
         closed=is_public_holiday(clinic, day),
         step=write_in_statement(
-            appointment, AuditAction.CREATE, by=booked_by, written="written"
+            appointment, AuditAction.CREATE, by=booked_by, written=fastpath.WRITTEN
         ),
         then=messages.scheduler_for(appointment, now=now),
     ):
