@@ -6,23 +6,28 @@ never holds clinical values or names: the object id is enough to find the record
 for those allowed to see it.
 
 Rows are never changed or deleted by the application: `save()` refuses anything
-but an insert, `delete()` and the queryset's `update()`/`delete()` refuse, and each
-row carries a hash chain (`row_hash` = SHA-256 of the previous row's hash and this
-row's canonical content) so that a change made behind the application's back (raw
-SQL, a database console) is found by `verify_chain()`. On PostgreSQL a trigger also
-refuses UPDATE and DELETE (migrations 0002 and 0004).
+but an insert, `delete()` and the queryset's `update()`/`delete()` refuse, and on
+PostgreSQL a trigger refuses UPDATE and DELETE outright. A change made behind the
+application's back (raw SQL, a database console) is found by the hash chain:
 
-A row is inserted *unsealed* (no hashes, no chain position) and sealed once, right
-after its transaction commits (`audit.sealing`): the only change the
-trigger allows, and only to the hash columns of a row not sealed yet. So concurrent
-bookings never wait for each other on the chain. See docs/audit.md.
+- An event is inserted as it happens and never touched again.
+- Just after, a *seal* (`AuditSeal`) covers every event in a range of ids in one
+  hash, chained to the seal before it (`audit.sealing`). One seal serves all the
+  events of its moment, so concurrent bookings never queue on the chain and an
+  event costs the database one insert.
+- Events written before seals existed carry their own hashes (`prev_hash`,
+  `row_hash`, `chain_position`: one link per row); the first seal continues that
+  row chain. New events leave those columns empty.
+
+`verify_chain()` (audit.queries) recomputes both. See docs/audit.md and
+docs/decisions/0012-audit-log.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC
 from typing import Any, NoReturn
 
@@ -109,21 +114,18 @@ class AuditEvent(models.Model):
     source_ip = models.GenericIPAddressField(_("source address"), null=True, blank=True)
     # A list page: how many rows it showed (one event per list, not one per row).
     row_count = models.PositiveIntegerField(_("rows shown"), null=True, blank=True)
-    # Unique (Meta.constraints): two rows can never continue the same row, so
-    # the chain cannot fork. The three are empty until the row is sealed, just
-    # after its commit.
-    # NULL, not "", before the seal: unique, and many rows may wait at once.
+    # The row chain of events written before seals existed (unique where set,
+    # Meta.constraints: two rows can never continue the same row). Empty on
+    # every newer event, which an `AuditSeal` covers instead.
     prev_hash = models.CharField(  # noqa: DJ001
         _("previous row's hash"), max_length=64, null=True, blank=True
     )
     row_hash = models.CharField(  # noqa: DJ001
         _("this row's hash"), max_length=64, null=True, blank=True
     )
-    # The row's place in the chain (1, 2, 3, ...): the order rows were sealed in,
-    # which is not always the order of their ids (a transaction that began first
-    # can commit last).
+    # The row's place in that chain (1, 2, 3, ...).
     chain_position = models.PositiveBigIntegerField(
-        _("place in the chain"), unique=True, null=True, blank=True
+        _("place in the chain"), null=True, blank=True
     )
 
     objects = AuditEventQuerySet.as_manager()
@@ -136,14 +138,24 @@ class AuditEvent(models.Model):
             models.Index(fields=["clinic", "occurred_at"], name="audit_clinic_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
-        # Constraints rather than `unique=True` on the fields: on PostgreSQL a
-        # unique CharField also gets a second, `LIKE` index that no query here
-        # uses and every insert and seal would have to keep up.
+        # Partial: a new event (all three empty) adds no entry to them, so an
+        # event costs three index entries, not six.
         constraints = [
             models.UniqueConstraint(
-                fields=["prev_hash"], name="audit_prev_hash_unique"
+                fields=["prev_hash"],
+                condition=models.Q(prev_hash__isnull=False),
+                name="audit_prev_hash_unique",
             ),
-            models.UniqueConstraint(fields=["row_hash"], name="audit_row_hash_unique"),
+            models.UniqueConstraint(
+                fields=["row_hash"],
+                condition=models.Q(row_hash__isnull=False),
+                name="audit_row_hash_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["chain_position"],
+                condition=models.Q(chain_position__isnull=False),
+                name="audit_chain_position_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,9 +164,7 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding or kwargs.get("force_update"):
             raise AppendOnlyError("Audit events cannot be changed.")
-        if not getattr(self, RECORDED_MARK, False) or (
-            self.sealed_fields_set() and self.row_hash != self.expected_hash()
-        ):
+        if not getattr(self, RECORDED_MARK, False) or self.sealed_fields_set():
             raise AppendOnlyError("Audit events are added by record() only.")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
@@ -173,6 +183,7 @@ class AuditEvent(models.Model):
         return canonical_content({name: getattr(self, name) for name in CONTENT_FIELDS})
 
     def expected_hash(self) -> str:
+        """The row's hash in the older row chain (events before seals)."""
         return chain_hash(self.prev_hash or "", self.canonical_content())
 
 
@@ -212,3 +223,84 @@ def canonical_content(row: Mapping[str, Any]) -> str:
 
 def chain_hash(prev_hash: str, content: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+def event_digests(rows: Iterable[Mapping[str, Any]]) -> str:
+    """One line per event, in the order given: its id and a digest of its id and
+    `CONTENT_FIELDS`. Kept in the seal, so that a check can name the very event
+    that was changed, removed or added."""
+    return "\n".join(
+        f"{row['id']} "
+        + hashlib.sha256(f"{row['id']} {canonical_content(row)}".encode()).hexdigest()[
+            :DIGEST_LENGTH
+        ]
+        for row in rows
+    )
+
+
+def seal_hash(prev_hash: str, after_id: int, up_to_id: int, digests: str) -> str:
+    """A seal's hash: the link before it, the range of ids it covers and its
+    events' digests."""
+    return chain_hash(prev_hash, f"{after_id} {up_to_id}\n{digests}")
+
+
+# Hex digits of an event's digest in its seal (128 bits).
+DIGEST_LENGTH = 32
+
+
+class AuditSealQuerySet(models.QuerySet["AuditSeal"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit seals cannot be changed.")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("Audit seals cannot be deleted.")
+
+
+class AuditSeal(models.Model):
+    """One link of the audit chain: the hash of every event with an id in
+    (`after_id`, `up_to_id`] (events of the older row chain aside), and of the
+    seal before it. Seals cover consecutive ranges: each starts where the one
+    before it ended. Written by `audit.sealing` only, never changed."""
+
+    position = models.PositiveBigIntegerField(_("place in the chain"), unique=True)
+    after_id = models.PositiveBigIntegerField(_("covers events after id"))
+    up_to_id = models.PositiveBigIntegerField(_("covers events up to id"))
+    event_count = models.PositiveIntegerField(_("events covered"))
+    # `event_digests()` of the covered events, in id order.
+    event_digests = models.TextField(_("events' digests"))
+    prev_hash = models.CharField(_("previous link's hash"), max_length=64)
+    seal_hash = models.CharField(_("this seal's hash"), max_length=64)
+    sealed_at = models.DateTimeField(_("sealed at (UTC)"))
+
+    objects = AuditSealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prev_hash"], name="audit_seal_prev_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(up_to_id__gt=models.F("after_id")),
+                name="audit_seal_range_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"seal {self.position}: events {self.after_id + 1}-{self.up_to_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or kwargs.get("force_update"):
+            raise AppendOnlyError("Audit seals cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit seals cannot be deleted.")
+
+    def expected_hash(self) -> str:
+        return seal_hash(
+            self.prev_hash, self.after_id, self.up_to_id, self.event_digests
+        )

@@ -4,85 +4,196 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import zip_longest
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from skinterval.audit.models import GENESIS_HASH, AuditEvent
+from skinterval.audit.models import (
+    CONTENT_FIELDS,
+    GENESIS_HASH,
+    AuditEvent,
+    AuditSeal,
+    event_digests,
+)
 from skinterval.clinics.models import StaffRole
 from skinterval.clinics.queries import require_staff
 
 if TYPE_CHECKING:
     from skinterval.clinics.queries import AnyUser
 
-# The owner's page checks the newest rows of the chain on every visit: enough to
-# catch a recent edit, and bounded (a few tens of milliseconds) however long the
-# log grows. The whole chain: `manage.py verify_audit_log` (docs/audit.md).
+# The owner's page checks the newest events of the chain on every visit (whole
+# seals, so a few more than this): enough to catch a recent edit, and bounded
+# however long the log grows. The whole chain: `manage.py verify_audit_log`
+# (docs/audit.md).
 PAGE_CHECK_ROWS = 2000
 
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
     ok: bool
+    # Events whose content was checked against the chain.
     rows_checked: int
-    # The first row that does not fit the chain, and why.
+    # The first event that does not fit the chain, and why.
     broken_at_id: int | None = None
     reason: str = ""
-    # False when only the newest rows were checked (`verify_chain(last=...)`).
+    # False when only the newest events were checked (`verify_chain(last=...)`).
     complete: bool = True
-    # Rows not sealed into the chain yet (normally none: each is sealed just
-    # after its transaction commits; see `audit.sealing`).
+    # Events no seal covers yet (normally none, or those of the last moment:
+    # each is sealed just after its transaction commits; see `audit.sealing`).
     unsealed: int = 0
 
 
-def verify_chain(*, chunk_size: int = 2000, last: int | None = None) -> ChainReport:
-    """Walk the log in chain order, recomputing each row's hash from its
-    columns and the row before it. A changed column, a changed hash, a row
-    removed from the middle or inserted out of line all break the chain.
+class _Broken(Exception):
+    def __init__(self, event_id: int, reason: str) -> None:
+        self.event_id, self.reason = event_id, reason
 
-    With `last`, only the newest `last` rows are walked: the first of them is
-    taken as the start (its own hash is still checked) and each later row must
-    continue it. Rows removed from the end leave a shorter chain that is still
-    whole: that is found only by comparing with a copy kept elsewhere
-    (docs/audit.md)."""
-    sealed = AuditEvent.objects.filter(chain_position__isnull=False)
-    rows = sealed.order_by("chain_position")
+
+def verify_chain(*, chunk_size: int = 2000, last: int | None = None) -> ChainReport:
+    """Walk the chain and recompute it: the older row chain (each event's own
+    hash) and then the seals, each from its events. A changed column, a changed
+    hash or seal, an event removed from the middle or inserted into a sealed
+    range all break it.
+
+    With `last`, only the newest seals covering at least `last` events are
+    walked (and the newest rows of the row chain when the seals cover fewer):
+    the first of them is taken as the start, and each later one must continue
+    it. Events removed from the end leave a shorter chain that is still whole:
+    that is found only by comparing with a copy kept elsewhere (docs/audit.md)."""
+    seals: QuerySet[AuditSeal] = AuditSeal.objects.order_by("position")
+    rows: QuerySet[AuditEvent] = AuditEvent.objects.filter(
+        chain_position__isnull=False
+    ).order_by("chain_position")
+    unsealed = _unsealed_count()
     expected_prev: str | None = GENESIS_HASH
     complete = True
-    unsealed = AuditEvent.objects.filter(chain_position__isnull=True).count()
     if last is not None:
-        first_position = (
-            sealed.order_by("-chain_position")
-            .values_list("chain_position", flat=True)[last - 1 : last]
-            .first()
-        )
-        if first_position is not None:
-            rows = rows.filter(chain_position__gte=first_position)
+        seals, covered, all_seals = _newest_seals(last)
+        rows, whole_rows = _newest_rows(rows, last - covered if all_seals else 0)
+        complete = whole_rows and all_seals
+        if not complete:
             expected_prev = None
-            complete = False
     checked = 0
-    for event in rows.iterator(chunk_size=chunk_size):
-        if expected_prev is not None and event.prev_hash != expected_prev:
-            return ChainReport(
-                False,
-                checked,
-                event.pk,
-                "does not continue the row before it (a row was removed or added)",
-                complete,
-                unsealed,
-            )
-        if event.row_hash != event.expected_hash():
-            return ChainReport(
-                False,
-                checked,
-                event.pk,
-                "its content does not match its hash",
-                complete,
-                unsealed,
-            )
-        expected_prev = event.row_hash
-        checked += 1
+    try:
+        for event in rows.iterator(chunk_size=chunk_size):
+            if expected_prev is not None and event.prev_hash != expected_prev:
+                raise _Broken(event.pk, _NOT_CONTINUED)
+            if event.row_hash != event.expected_hash():
+                raise _Broken(event.pk, "its content does not match its hash")
+            expected_prev = event.row_hash
+            checked += 1
+        after_id: int | None = None
+        if complete:
+            _check_nothing_before_the_seals()
+        for seal in seals.iterator(chunk_size=100):
+            checked += _check_seal(seal, expected_prev, after_id)
+            expected_prev, after_id = seal.seal_hash, seal.up_to_id
+    except _Broken as broken:
+        return ChainReport(
+            False, checked, broken.event_id, broken.reason, complete, unsealed
+        )
     return ChainReport(True, checked, complete=complete, unsealed=unsealed)
+
+
+_NOT_CONTINUED = "does not continue the entry before it (an entry was removed or added)"
+
+
+def _newest_seals(last: int) -> tuple[QuerySet[AuditSeal], int, bool]:
+    """The newest seals covering at least `last` events (all of them when they
+    cover fewer), how many events they cover, and whether that is all seals."""
+    covered, first_position = 0, None
+    for position, count in (
+        AuditSeal.objects.order_by("-position")
+        .values_list("position", "event_count")
+        .iterator(chunk_size=100)
+    ):
+        covered += count
+        first_position = position
+        if covered >= last:
+            break
+    seals = AuditSeal.objects.order_by("position")
+    if first_position is not None:
+        seals = seals.filter(position__gte=first_position)
+    return seals, covered, first_position in (None, 1)
+
+
+def _newest_rows(
+    rows: QuerySet[AuditEvent], count: int
+) -> tuple[QuerySet[AuditEvent], bool]:
+    """The newest `count` rows of the row chain, and whether they are all of
+    it (then the first must continue the genesis hash)."""
+    if count <= 0:
+        return rows.none(), not rows.exists()
+    newest = rows.order_by("-chain_position").values_list("chain_position", flat=True)
+    first = newest[count - 1 : count].first()
+    if first is None:
+        return rows, True
+    return rows.filter(chain_position__gte=first), first == 1
+
+
+def _check_seal(
+    seal: AuditSeal, expected_prev: str | None, after_id: int | None
+) -> int:
+    """Check one seal against the link before it and its events; how many
+    events it covers."""
+    first_id = seal.after_id + 1
+    if expected_prev is not None and seal.prev_hash != expected_prev:
+        raise _Broken(first_id, _NOT_CONTINUED)
+    if after_id is not None and seal.after_id != after_id:
+        raise _Broken(min(first_id, after_id + 1), _NOT_CONTINUED)
+    if seal.seal_hash != seal.expected_hash():
+        raise _Broken(first_id, "the seal of the entries from here was changed")
+    events = list(
+        AuditEvent.objects.filter(
+            id__gt=seal.after_id, id__lte=seal.up_to_id, chain_position__isnull=True
+        )
+        .order_by("id")
+        .values("id", *CONTENT_FIELDS)
+    )
+    found = event_digests(events).splitlines()
+    sealed = seal.event_digests.splitlines()
+    for now, then in zip_longest(found, sealed):
+        if now != then:
+            now_id = int(now.split()[0]) if now else None
+            then_id = int(then.split()[0]) if then else None
+            if now_id == then_id and now_id is not None:
+                raise _Broken(now_id, "its content does not match its seal")
+            if then_id is not None and (now_id is None or then_id < now_id):
+                raise _Broken(then_id, "a sealed entry was removed")
+            raise _Broken(now_id or first_id, "it was added to entries already sealed")
+    return len(found)
+
+
+def _check_nothing_before_the_seals() -> None:
+    """No event outside the row chain has an id before the first seal's range:
+    one there was slipped in afterwards (the first seal starts at the first
+    event the row chain did not cover)."""
+    first = (
+        AuditSeal.objects.order_by("position")
+        .values_list("after_id", flat=True)
+        .first()
+    )
+    stray = (
+        AuditEvent.objects.filter(chain_position__isnull=True, id__lte=first)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+        if first is not None
+        else None
+    )
+    if stray is not None:
+        raise _Broken(stray, "it was added to entries already sealed")
+
+
+def _unsealed_count() -> int:
+    newest = (
+        AuditSeal.objects.order_by("-position")
+        .values_list("up_to_id", flat=True)
+        .first()
+    )
+    if newest is None:
+        return AuditEvent.objects.filter(chain_position__isnull=True).count()
+    return AuditEvent.objects.filter(id__gt=newest).count()
 
 
 def events_for_owner(

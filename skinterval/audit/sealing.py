@@ -1,24 +1,36 @@
-"""Sealing: giving unsealed audit rows their place in the hash chain.
+"""Sealing: covering the newest audit events with one link of the hash chain.
 
-A service's event is inserted without hashes in the service's own transaction
-(`services.record_write`, or folded into the booking's one statement) and sealed
-after that transaction commits, so that concurrent bookings never queue on the
-chain's one lock.
+An event is inserted as it happens (`services.record_write`, `record`, or folded
+into the booking's one statement) and never changed. After its transaction
+commits, a seal (`AuditSeal`) covers it: one row hashing every event with an id
+in (the previous seal's end, the *settled horizon*], chained to the previous
+seal. One seal serves every event of its moment, so an event costs the database
+one insert, and concurrent bookings never queue on the chain.
+
+The settled horizon is the highest id below which no event can still appear.
+Ids are handed out before their transaction commits, so a transaction that began
+first can commit last, with a lower id than rows sealed already; a range sealed
+too early would miss it. So on PostgreSQL every writer of an event holds the
+*writers' gate* (an advisory lock, shared) from before its id is drawn until it
+commits, and the sealer, before reading the sequence, takes the gate exclusively
+for an instant: every id drawn before that instant belongs to a transaction that
+has ended, committed (visible now) or rolled back (a gap for good). The sealer
+waits at most `_GATE_WAIT_MS` for the gate, so a long transaction holding it
+only postpones the seal, and holds it for one short query. SQLite runs one
+writer at a time: the sealing transaction itself holds the write lock.
 
 Who seals, after a commit:
 
 - PostgreSQL: one background thread per process (`_Sealer`). The committing
-  thread only wakes it and goes on; the sealer chains everything unsealed in one
-  batch, so under load one seal serves many bookings and a booking's thread does
-  no seal work at all.
-- SQLite: the committing thread itself, at once. SQLite runs one write at a time
-  anyway, so a second writing thread would only add waits for the file's lock.
-  So does PostgreSQL with `AUDIT_SEAL_IN_BACKGROUND = False` (the test suite,
-  whose per-test transactions another thread could not see).
+  thread only wakes it and goes on; the sealer seals everything of the last
+  moment in one batch, so a booking's thread does no seal work at all.
+- SQLite: the committing thread itself, at once. So does PostgreSQL with
+  `AUDIT_SEAL_IN_BACKGROUND = False` (the test suite, whose per-test
+  transactions another thread could not see).
 
-A row stays unsealed only if its process dies between the commit and the seal
-(milliseconds): the next seal, the owner's page and `verify_audit_log` chain it
-(docs/decisions/0012-audit-log.md, "Sealing after the commit").
+Events stay unsealed only while their process lives between the commit and the
+seal (milliseconds): if it dies, the next seal, the owner's page or
+`verify_audit_log` covers them (docs/decisions/0012-audit-log.md).
 """
 
 from __future__ import annotations
@@ -28,84 +40,100 @@ import logging
 import os
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
 
 from skinterval.audit.models import (
     CONTENT_FIELDS,
     GENESIS_HASH,
     AuditEvent,
-    canonical_content,
-    chain_hash,
+    AuditSeal,
+    event_digests,
+    seal_hash,
 )
 
 logger = logging.getLogger(__name__)
 
-# Any fixed number: the key of the PostgreSQL advisory lock that puts audit
-# inserts in one line (so that each row continues the row before it).
+# Any fixed numbers: the keys of two PostgreSQL advisory locks. The chain's
+# lock puts sealers in one line (each seal continues the one before it); the
+# writers' gate is described above.
 CHAIN_LOCK_KEY = 727_101
-# Rows sealed per transaction; a longer backlog takes several.
+WRITERS_GATE_KEY = 727_102
+# The statement a writer runs (in its transaction, before the insert) to hold
+# the gate until it commits; `GATE_STEP` is the same as a FROM item, for a
+# writer that inserts its event inside a larger statement.
+GATE_SQL = f"SELECT pg_advisory_xact_lock_shared({WRITERS_GATE_KEY})"
+GATE_STEP = f"(SELECT pg_advisory_xact_lock_shared({WRITERS_GATE_KEY})) AS gate"
+# How long a sealer waits for the writers' gate before trying again later.
+_GATE_WAIT_MS = 50
+# Events covered per seal at most; a longer backlog takes several seals.
 _SEAL_BATCH = 1000
 # How long the background sealer lets commits gather before one seal.
 _GATHER_S = 0.1
-_TABLE = AuditEvent._meta.db_table
-_SEAL_SQL = (
-    f"UPDATE {_TABLE} "  # noqa: S608 - the table name is ours
-    "SET prev_hash = %s, row_hash = %s, chain_position = %s "
-    "WHERE id = %s AND row_hash IS NULL"
-)
-# PostgreSQL: a whole batch in one statement.
-_SEAL_BATCH_SQL = (
-    f"UPDATE {_TABLE} AS e "  # noqa: S608 - the table name is ours
-    "SET prev_hash = v.prev_hash, row_hash = v.row_hash, chain_position = v.position "
-    "FROM unnest(%s::varchar[], %s::varchar[], %s::bigint[], %s::bigint[])"
-    " AS v(prev_hash, row_hash, position, id) "
-    "WHERE e.id = v.id AND e.row_hash IS NULL"
-)
+# How often `seal_pending` tries a busy chain (up to about a second).
+_PENDING_TRIES = 20
+_EVENTS = AuditEvent._meta.db_table
 
 
-def chain_head() -> tuple[str, int]:
-    """The newest sealed row's hash and place (the genesis hash and 0 when none)."""
-    head = (
-        AuditEvent.objects.filter(chain_position__isnull=False)
-        .order_by("-chain_position")
-        .values_list("row_hash", "chain_position")
+def chain_head() -> tuple[str, int, int]:
+    """Where the next seal continues: the newest link's hash, the next seal's
+    place, and the id after which its events start. Before the first seal, the
+    newest row of the older row chain (or the genesis hash), and the id just
+    before the first event that chain did not cover."""
+    seal = (
+        AuditSeal.objects.order_by("-position")
+        .values_list("seal_hash", "position", "up_to_id")
         .first()
     )
-    if head is None or head[0] is None or head[1] is None:
-        return GENESIS_HASH, 0
-    return head[0], head[1]
-
-
-def unsealed() -> models.QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(row_hash__isnull=True)
+    if seal is not None:
+        return seal[0], seal[1] + 1, seal[2]
+    row = (
+        AuditEvent.objects.filter(chain_position__isnull=False)
+        .order_by("-chain_position")
+        .values_list("row_hash", flat=True)
+        .first()
+    )
+    first_unchained = (
+        AuditEvent.objects.filter(chain_position__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return row or GENESIS_HASH, 1, (first_unchained or 1) - 1
 
 
 def seal_pending() -> int:
-    """Give every unsealed row its place in the chain; how many were sealed.
+    """Seal every event committed before the call; how many events the seals
+    covered.
 
-    Called by many threads (and processes) at once, it never waits for another
-    sealer on PostgreSQL: when the chain's lock is taken, the holder seals for
-    everyone. That is safe because the holder looks again after releasing the
-    lock: a row committed before someone found the lock taken was committed
-    before that release, so the look after it sees the row (and seals it, or
-    leaves it to a sealer that started later and looks again itself)."""
+    Called by many threads (and processes) at once. On PostgreSQL a sealer does
+    not queue for the chain's lock: it tries again a moment later (the holder
+    may have taken its horizon before this call's events committed), for at
+    most `_PENDING_TRIES` tries. When the lock or the writers' gate stays busy
+    that long (a long transaction wrote an event), the events wait for a
+    later seal."""
     sealed = 0
-    while True:
+    for _ in range(_PENDING_TRIES):
         locked, batch = _seal_batch()
         sealed += batch
-        if not locked or connection.in_atomic_block or not unsealed().exists():
-            return sealed
+        if locked and batch < _SEAL_BATCH:
+            break
+        if not locked:
+            time.sleep(_GATHER_S / 10)
+    return sealed
 
 
 def _seal_batch() -> tuple[bool, int]:
-    """One transaction of sealing: whether it got the chain's lock (PostgreSQL
-    does not wait for it), and how many rows it sealed."""
+    """One seal: whether this call could seal (PostgreSQL: it got the chain's
+    lock and the writers' gate, waiting for neither long), and how many events
+    the seal covered."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                # A seal lost in a crash is redone from the rows, so its
+                # A seal lost in a crash is redone from the events, so its
                 # transaction need not wait for the disk.
                 cursor.execute(
                     "SELECT set_config('synchronous_commit', 'off', true), "
@@ -115,35 +143,77 @@ def _seal_batch() -> tuple[bool, int]:
                 row = cursor.fetchone()
             if not (row and row[1]):
                 return False, 0
-        # SQLite: every transaction holds the write lock already.
-        return True, _seal_locked()
+        horizon = _settled_horizon()
+        if horizon is None:
+            return False, 0
+        return True, _seal_up_to(horizon)
 
 
-def _seal_locked() -> int:
-    """Chain the oldest unsealed rows (id order) after the chain's head; the
+def _settled_horizon() -> int | None:
+    """The highest id that no event still being written can have (None: the
+    writers' gate stayed busy). The caller holds the chain's lock."""
+    if connection.vendor != "postgresql":
+        # The sealing transaction holds SQLite's write lock: nobody is writing.
+        last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+        return last or 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), "
+            "set_config('lock_timeout', %s, true)",
+            [f"{_GATE_WAIT_MS}ms"],
+        )
+        row = cursor.fetchone()
+        previous = row[0] if row else "0"
+        try:
+            with transaction.atomic():  # a timeout undoes only this
+                cursor.execute(
+                    "SELECT pg_advisory_lock(%s), pg_sequence_last_value("
+                    "pg_get_serial_sequence(%s, 'id')::regclass), "
+                    "pg_advisory_unlock(%s)",
+                    [WRITERS_GATE_KEY, _EVENTS, WRITERS_GATE_KEY],
+                )
+                row = cursor.fetchone()
+        except OperationalError:
+            return None
+        finally:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+    return int(row[1] or 0) if row else 0
+
+
+def _seal_up_to(horizon: int) -> int:
+    """Cover the oldest unsealed events up to `horizon` with one seal; the
     caller holds the chain's lock."""
-    head_hash, position = chain_head()
-    batch: list[tuple[str, str, int, int]] = []
-    rows = unsealed().order_by("id").values("id", *CONTENT_FIELDS)[:_SEAL_BATCH]
-    for row in rows:
-        position += 1
-        row_hash = chain_hash(head_hash, canonical_content(row))
-        batch.append((head_hash, row_hash, position, row["id"]))
-        head_hash = row_hash
-    if batch and connection.vendor == "postgresql":
-        columns = [list(column) for column in zip(*batch, strict=True)]
-        with connection.cursor() as cursor:
-            cursor.execute(_SEAL_BATCH_SQL, columns)
-    elif batch:
-        with connection.cursor() as cursor:
-            cursor.executemany(_SEAL_SQL, batch)
-    return len(batch)
+    prev_hash, position, after_id = chain_head()
+    if horizon <= after_id:
+        return 0
+    rows: list[dict[str, Any]] = list(
+        AuditEvent.objects.filter(
+            id__gt=after_id, id__lte=horizon, chain_position__isnull=True
+        )
+        .order_by("id")
+        .values("id", *CONTENT_FIELDS)[:_SEAL_BATCH]
+    )
+    if not rows:
+        return 0
+    up_to_id = rows[-1]["id"] if len(rows) == _SEAL_BATCH else horizon
+    digests = event_digests(rows)
+    AuditSeal(
+        position=position,
+        after_id=after_id,
+        up_to_id=up_to_id,
+        event_count=len(rows),
+        event_digests=digests,
+        prev_hash=prev_hash,
+        seal_hash=seal_hash(prev_hash, after_id, up_to_id, digests),
+        sealed_at=timezone.now(),
+    ).save()
+    return len(rows)
 
 
 def seal_after_commit() -> None:
-    """Have what the current transaction wrote unsealed sealed once it commits
+    """Have the events the current transaction wrote sealed once it commits
     (at once when there is no transaction). A failure to seal is logged and the
-    rows wait, unsealed, for the next seal."""
+    events wait for the next seal."""
     transaction.on_commit(_seal_soon, robust=True)
 
 
@@ -209,10 +279,11 @@ class _Sealer:
                     locked, sealed = _seal_batch()
                     if not locked or sealed == _SEAL_BATCH:
                         # Another process holds the chain (and may have looked
-                        # before our rows committed), or a backlog: again.
+                        # before our events committed), the writers' gate was
+                        # busy, or a backlog: again.
                         self._wake.set()
             except Exception:
-                # The rows stay unsealed and are chained by the next seal.
+                # The events stay unsealed and are covered by the next seal.
                 logger.exception("Sealing audit events failed")
             finally:
                 connection.close()

@@ -13,11 +13,10 @@ Two ways in:
   no event, and no change commits without its event. Outside a request (tasks,
   commands, tests) every event is appended at once.
 
-Sealing: an event is inserted without hashes and then *sealed* (given its place
-in the hash chain) under the chain's one lock (`audit.sealing`). `record()` and
-the request's trail seal in their own short transaction; `record_write` and
-`write_in_statement` leave the seal until after the caller's transaction
-commits, so a booking's transaction never waits for another's on the chain
+Sealing: an event is inserted and never changed; once its transaction commits,
+a seal covers it (`audit.sealing`). A writer holds the writers' gate (shared)
+from before its event's id is drawn until its commit, which is how the sealer
+knows which ids are settled; writers never wait for each other
 (docs/decisions/0012-audit-log.md).
 
 Actor and address: a loader passes the user it checked permissions for (for the
@@ -48,11 +47,7 @@ from skinterval.audit.models import (
     AuditAction,
     AuditEvent,
 )
-from skinterval.audit.sealing import (
-    CHAIN_LOCK_KEY,
-    chain_head,
-    seal_after_commit,
-)
+from skinterval.audit.sealing import GATE_SQL, GATE_STEP, seal_after_commit
 from skinterval.clinics.models import Clinic, StaffMember
 from skinterval.clinics.queries import staff_member_for
 from skinterval.patients.models import Patient
@@ -78,7 +73,8 @@ def record(
     source_ip: str | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event now. `request_or_user` is who acted (None: the system
+    """Append one event now (sealed once the transaction, if any, commits).
+    `request_or_user` is who acted (None: the system
     itself); `obj` the model instance acted on (its type and primary key are
     recorded, never its contents), or `object_type`/`object_id` when there is no
     instance. The clinic is `clinic`, else the object's clinic, else the actor's."""
@@ -157,13 +153,12 @@ def record_export(
 def record_write(
     obj: models.Model, action: AuditAction | str, *, by: Actor = None
 ) -> None:
-    """`obj` was created or changed: appended now, in the caller's transaction
-    (call it last in the transaction: the chain's lock is then held only until
-    the commit). `by` is who did it (a staff member or a login); None means the
-    request's login, or the system outside a request."""
+    """`obj` was created or changed: appended now, in the caller's transaction,
+    so that the change and its event commit together. `by` is who did it (a
+    staff member or a login); None means the request's login, or the system
+    outside a request."""
     actor = _request_actor() if by is None else by
-    _append([_event(actor=actor, action=action, obj=obj)], seal=False)
-    seal_after_commit()
+    _append([_event(actor=actor, action=action, obj=obj)])
 
 
 def write_in_statement(
@@ -174,10 +169,10 @@ def write_in_statement(
     `INSERT INTO <audit> ... SELECT ... FROM <written>`, where `written` names
     the statement's step (a `WITH` query) that returns the new row's `id`; and
     its parameters, all named `audit_*`. So the row and its event are written
-    by one round trip and commit together (the booking fast path). `obj` is the
-    unsaved row (its clinic and type are read from it). Run
-    `audit.sealing.seal_after_commit()` once the statement has written the row.
-    PostgreSQL only."""
+    by one round trip and commit together (the booking fast path); the step
+    holds the writers' gate until then. `obj` is the unsaved row (its clinic
+    and type are read from it). Run `audit.sealing.seal_after_commit()` once
+    the statement has written the row. PostgreSQL only."""
     values = _event_values(
         actor=_request_actor() if by is None else by, action=action, obj=obj
     )
@@ -204,7 +199,7 @@ def _step_sql(written: str) -> str:
     values = ", ".join(f"%(audit_{column})s::{kind}" for column, kind in _STEP_COLUMNS)
     return (
         f"INSERT INTO {AuditEvent._meta.db_table} ({columns}, object_id) "  # noqa: S608 - our names only
-        f"SELECT {values}, {written}.id::text FROM {written}"
+        f"SELECT {values}, {written}.id::text FROM {written}, {GATE_STEP}"
     )
 
 
@@ -325,32 +320,17 @@ def _actor(
     return ActorRole.OTHER_LOGIN, actor.pk, None
 
 
-def _append(events: list[AuditEvent], *, seal: bool = True) -> None:
-    """Insert the events, in order, in one transaction. With `seal` they are
-    chained as they go in (one lock, one read of the head, one INSERT each);
-    without, they wait for `seal_pending()`."""
-    if not seal and len(events) == 1:
-        events[0].save()  # one statement: no savepoint needed
-        return
-    with transaction.atomic():
-        if seal:
-            head_hash, position = _lock_chain_head()
-            for event in events:
-                position += 1
-                event.prev_hash = head_hash
-                event.chain_position = position
-                event.row_hash = head_hash = event.expected_hash()
+def _append(events: list[AuditEvent]) -> None:
+    """Insert the events, in order, in the caller's transaction (or one of their
+    own), holding the writers' gate until it commits; a seal covers them once
+    it has."""
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(GATE_SQL)
         for event in events:
             event.save()
-
-
-def _lock_chain_head() -> tuple[str, int]:
-    """Take the chain's lock for the transaction (PostgreSQL: an advisory lock;
-    SQLite: every transaction holds the write lock already) and read its head."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-    return chain_head()
+    seal_after_commit()
 
 
 def _normalised_ip(value: Any) -> str | None:

@@ -10,12 +10,15 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from skinterval.audit.models import (
+    CONTENT_FIELDS,
     GENESIS_HASH,
     AppendOnlyError,
     AuditAction,
     AuditEvent,
+    AuditSeal,
 )
 from skinterval.audit.queries import verify_chain
+from skinterval.audit.sealing import seal_pending
 from skinterval.audit.services import record
 
 AT = datetime(2027, 1, 4, 9, 30, 15, 123456, tzinfo=UTC)
@@ -103,13 +106,33 @@ def test_unknown_actions_and_naive_times_are_refused(world_a):
     assert not AuditEvent.objects.exists()
 
 
-def test_each_row_continues_the_one_before(world_a, pat):
-    first, second, third = _three_events(world_a, pat)
-    assert first.prev_hash == GENESIS_HASH
-    assert second.prev_hash == first.row_hash
-    assert third.prev_hash == second.row_hash
-    assert verify_chain().ok
-    assert verify_chain().rows_checked == 3
+def _sealed_three(world_a, pat):
+    events = _three_events(world_a, pat)
+    assert seal_pending() == 3
+    return events
+
+
+def test_one_seal_covers_the_events_of_its_moment(world_a, pat):
+    """Events are inserted unsealed; one seal then covers them all, and the
+    next seal continues it."""
+    first, _, third = _three_events(world_a, pat)
+    assert verify_chain().unsealed == 3
+    assert seal_pending() == 3
+    seal = AuditSeal.objects.get()
+    assert (seal.position, seal.prev_hash) == (1, GENESIS_HASH)
+    assert (seal.after_id, seal.up_to_id, seal.event_count) == (
+        first.pk - 1,
+        third.pk,
+        3,
+    )
+    assert AuditEvent.objects.filter(row_hash__isnull=False).count() == 0
+    fourth = record(request_or_user=None, action="view", obj=world_a.patient, now=AT)
+    assert seal_pending() == 1
+    second_seal = AuditSeal.objects.get(position=2)
+    assert second_seal.prev_hash == seal.seal_hash
+    assert (second_seal.after_id, second_seal.up_to_id) == (third.pk, fourth.pk)
+    report = verify_chain()
+    assert (report.ok, report.rows_checked, report.unsealed) == (True, 4, 0)
 
 
 def test_the_application_cannot_change_a_row(world_a, pat):
@@ -156,17 +179,25 @@ def _raw(sql, params=()):
         cursor.execute(sql, params)
 
 
+_TRIGGERS = (
+    ("audit_auditevent", "audit_event_append_only"),
+    ("audit_auditseal", "audit_seal_append_only"),
+)
+
+
 def _tamper(sql, params=()):
     """Change rows behind the application's back. On PostgreSQL that takes the
-    table owner switching the trigger off first (undone with the test's
+    table owner switching the triggers off first (undone with the test's
     transaction), which is exactly what the hash chain is there to catch."""
     if connection.vendor == "postgresql":
         _raw("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
-        _raw("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+        for table, trigger in _TRIGGERS:
+            _raw(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     _raw(sql, params)
     if connection.vendor == "postgresql":
         _raw("SET CONSTRAINTS ALL IMMEDIATE")
-        _raw("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+        for table, trigger in _TRIGGERS:
+            _raw(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
         _raw("SET CONSTRAINTS ALL DEFERRED")
 
 
@@ -184,7 +215,7 @@ def _tamper(sql, params=()):
 def test_a_row_edited_behind_the_applications_back_is_found(
     column, value, world_a, pat
 ):
-    _, second, _ = _three_events(world_a, pat)
+    _, second, _ = _sealed_three(world_a, pat)
     _tamper(
         f"UPDATE audit_auditevent SET {column} = %s WHERE id = %s",  # noqa: S608
         [value, second.pk],
@@ -192,45 +223,95 @@ def test_a_row_edited_behind_the_applications_back_is_found(
     report = verify_chain()
     assert not report.ok
     assert report.broken_at_id == second.pk
-    assert report.rows_checked == 1
+    assert report.rows_checked == 0
     assert "content" in report.reason
 
 
-def test_a_rehashed_row_breaks_the_link_to_the_next(world_a, pat):
-    """Whoever edits a row and recomputes its hash breaks the next row's link."""
-    from skinterval.audit.models import chain_hash
+def test_a_resealed_range_breaks_the_link_to_the_next_seal(world_a, pat):
+    """Whoever edits an event and recomputes its seal breaks the next seal's
+    link."""
+    from skinterval.audit.models import event_digests, seal_hash
 
-    _, second, third = _three_events(world_a, pat)
-    second.action = "create"
-    forged_hash = chain_hash(second.prev_hash, second.canonical_content())
+    _, second, _ = _sealed_three(world_a, pat)
+    fourth = record(request_or_user=None, action="view", obj=world_a.patient, now=AT)
+    seal_pending()
+    _tamper("UPDATE audit_auditevent SET action = 'create' WHERE id = %s", [second.pk])
+    first_seal = AuditSeal.objects.get(position=1)
+    rows = AuditEvent.objects.filter(id__lte=first_seal.up_to_id).order_by("id")
+    digests = event_digests(rows.values("id", *CONTENT_FIELDS))
+    forged = seal_hash(
+        first_seal.prev_hash, first_seal.after_id, first_seal.up_to_id, digests
+    )
     _tamper(
-        "UPDATE audit_auditevent SET action = 'create', row_hash = %s WHERE id = %s",
-        [forged_hash, second.pk],
+        "UPDATE audit_auditseal SET event_digests = %s, seal_hash = %s WHERE id = %s",
+        [digests, forged, first_seal.pk],
     )
     report = verify_chain()
     assert not report.ok
-    assert report.broken_at_id == third.pk
+    assert report.broken_at_id == fourth.pk
     assert "removed or added" in report.reason
 
 
 def test_a_row_deleted_from_the_middle_is_found(world_a, pat):
-    _, second, third = _three_events(world_a, pat)
+    _, second, _ = _sealed_three(world_a, pat)
     _tamper("DELETE FROM audit_auditevent WHERE id = %s", [second.pk])
     report = verify_chain()
     assert not report.ok
-    assert report.broken_at_id == third.pk
+    assert report.broken_at_id == second.pk
+    assert "removed" in report.reason
+
+
+def test_a_row_slipped_into_a_sealed_range_is_found(world_a, pat):
+    """An id left free inside a sealed range (a transaction that rolled back)
+    cannot be filled afterwards; nor can an id before the first seal."""
+    first, second, third = _three_events(world_a, pat)
+    fields = ", ".join(["id", *CONTENT_FIELDS])
+    copy = (
+        f"INSERT INTO audit_auditevent ({fields}) "  # noqa: S608 - our names only
+        f"SELECT %s, {', '.join(CONTENT_FIELDS)} FROM audit_auditevent WHERE id = %s"
+    )
+    _tamper("DELETE FROM audit_auditevent WHERE id = %s", [second.pk])
+    assert seal_pending() == 2
+    assert verify_chain().ok
+    _tamper(copy, [second.pk, first.pk])
+    report = verify_chain()
+    assert (report.ok, report.broken_at_id) == (False, second.pk)
+    assert "added" in report.reason
+    _tamper("DELETE FROM audit_auditevent WHERE id = %s", [second.pk])
+    _tamper(copy, [first.pk - 1, third.pk])
+    report = verify_chain()
+    assert (report.ok, report.broken_at_id) == (False, first.pk - 1)
+    assert "added" in report.reason
 
 
 @pytest.mark.postgres_only
 def test_postgresql_refuses_update_and_delete_whoever_asks(world_a, pat):
-    event = _three_events(world_a, pat)[0]
-    for sql in (
-        "UPDATE audit_auditevent SET action = 'delete' WHERE id = %s",
-        "DELETE FROM audit_auditevent WHERE id = %s",
+    event = _sealed_three(world_a, pat)[0]
+    seal = AuditSeal.objects.get()
+    for sql, pk in (
+        ("UPDATE audit_auditevent SET action = 'delete' WHERE id = %s", event.pk),
+        ("DELETE FROM audit_auditevent WHERE id = %s", event.pk),
+        ("UPDATE audit_auditseal SET event_count = 2 WHERE id = %s", seal.pk),
+        ("DELETE FROM audit_auditseal WHERE id = %s", seal.pk),
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            _raw(sql, [event.pk])
-    assert AuditEvent.objects.count() == 3
+            _raw(sql, [pk])
+    assert (AuditEvent.objects.count(), AuditSeal.objects.count()) == (3, 1)
+    assert verify_chain().ok
+
+
+def test_the_application_cannot_change_or_delete_a_seal(world_a, pat):
+    _sealed_three(world_a, pat)
+    seal = AuditSeal.objects.get()
+    seal.event_count = 2
+    with pytest.raises(AppendOnlyError):
+        seal.save()
+    with pytest.raises(AppendOnlyError):
+        seal.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditSeal.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        AuditSeal.objects.update(event_count=2)
     assert verify_chain().ok
 
 
@@ -254,80 +335,103 @@ def test_the_rows_shown_by_a_list_are_in_the_hash(world_a):
 def test_a_write_is_sealed_just_after_its_transaction_commits(
     world_a, django_capture_on_commit_callbacks
 ):
-    """A service's event goes in unsealed, so that concurrent bookings do not
-    queue on the chain's lock, and is chained once the change has committed."""
+    """A service's event goes in with the change; a seal covers it once the
+    change has committed. The event itself is never touched again."""
     from skinterval.audit.services import record_write
 
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
-        waiting = AuditEvent.objects.get()
-        assert (waiting.prev_hash, waiting.row_hash, waiting.chain_position) == (
-            None,
-            None,
-            None,
-        )
         assert verify_chain().unsealed == 1
-    sealed = AuditEvent.objects.get()
-    assert sealed.prev_hash == GENESIS_HASH
-    assert sealed.chain_position == 1
-    assert sealed.row_hash == sealed.expected_hash()
+        assert not AuditSeal.objects.exists()
+    event = AuditEvent.objects.get()
+    assert (event.prev_hash, event.row_hash, event.chain_position) == (None, None, None)
+    assert AuditSeal.objects.get().event_count == 1
     assert verify_chain() == verify_chain().__class__(True, 1, unsealed=0)
 
 
-def test_rows_are_chained_in_the_order_they_were_sealed(world_a, pat):
-    """A row waiting unsealed (its transaction began first and committed last)
-    is chained after rows sealed before it; the chain still verifies."""
-    from skinterval.audit.sealing import seal_pending
+def test_sealing_twice_changes_nothing(world_a):
     from skinterval.audit.services import record_write
 
     record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
-    late = AuditEvent.objects.get()
-    first, _, third = _three_events(world_a, pat)  # sealed as they go in
-    assert (first.chain_position, third.chain_position) == (1, 3)
-    assert first.prev_hash == GENESIS_HASH
-    assert verify_chain().unsealed == 1
     assert seal_pending() == 1
     assert seal_pending() == 0
-    late.refresh_from_db()
-    assert late.pk < first.pk
-    assert (late.chain_position, late.prev_hash) == (4, third.row_hash)
+    assert AuditSeal.objects.count() == 1
+
+
+def test_the_first_seal_continues_the_older_row_chain(world_a):
+    """Events from before seals carry their own row hashes; one a crash left
+    unchained there is covered by the first seal, with the new events."""
+    from skinterval.audit.models import canonical_content, chain_hash
+
+    columns = ["id", *CONTENT_FIELDS]
+    content = {
+        "occurred_at": AT,
+        "actor_user_id": None,
+        "actor_role": "system",
+        "clinic_id": world_a.clinic.pk,
+        "action": "view",
+        "object_type": "patients.patient",
+        "object_id": "1",
+        "source_ip": None,
+        "row_count": None,
+    }
+    insert = (
+        f"INSERT INTO audit_auditevent ({', '.join(columns)}, prev_hash, row_hash, "  # noqa: S608
+        f"chain_position) VALUES ({', '.join(['%s'] * (len(columns) + 3))})"
+    )
+    values = [content[c] for c in CONTENT_FIELDS]
+    first = chain_hash(GENESIS_HASH, canonical_content(content))
+    second = chain_hash(first, canonical_content(content))
+    _raw(insert, [101, *values, GENESIS_HASH, first, 1])
+    _raw(
+        insert.replace(", prev_hash, row_hash, chain_position", "").replace(
+            ", %s, %s, %s)", ")"
+        ),
+        [102, *values],
+    )
+    _raw(insert, [103, *values, first, second, 2])
+    if connection.vendor == "postgresql":  # SQLite's AUTOINCREMENT follows by itself
+        _raw("SELECT setval(pg_get_serial_sequence('audit_auditevent', 'id'), 103)")
+    new = record(request_or_user=None, action="view", obj=world_a.patient, now=AT)
+    assert new.pk > 103
+    assert seal_pending() == 2
+    seal = AuditSeal.objects.get()
+    assert (seal.prev_hash, seal.after_id, seal.up_to_id) == (second, 101, new.pk)
     report = verify_chain()
     assert (report.ok, report.rows_checked, report.unsealed) == (True, 4, 0)
-
-
-def test_sealing_twice_changes_nothing(world_a):
-    """The seal touches only rows without a hash."""
-    from skinterval.audit.sealing import seal_pending
-    from skinterval.audit.services import record_write
-
-    record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
-    seal_pending()
-    before = AuditEvent.objects.values_list("row_hash", "chain_position").get()
-    assert seal_pending() == 0
-    assert AuditEvent.objects.values_list("row_hash", "chain_position").get() == before
+    assert verify_chain(last=2).complete is False
+    assert verify_chain(last=4).complete is True
 
 
 @pytest.mark.postgres_only
-def test_postgresql_allows_only_the_seal_of_an_unsealed_row(world_a):
-    """The trigger lets a row without a hash be sealed once, with its content
-    unchanged; changing content while sealing, or sealing again, is refused."""
-    from skinterval.audit.models import chain_hash
-    from skinterval.audit.sealing import seal_pending
-    from skinterval.audit.services import record_write
+@pytest.mark.django_db(transaction=True)
+def test_an_event_still_being_written_holds_back_the_seal(world_a):
+    """An id is drawn before its transaction commits, so an event can commit
+    after one with a higher id. The seal waits for it (the writers' gate)
+    rather than seal past it, which would leave it outside the chain."""
+    import psycopg
 
-    record_write(world_a.patient, AuditAction.UPDATE, by=world_a.front_desk)
-    event = AuditEvent.objects.get()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        _raw(
-            "UPDATE audit_auditevent SET action = 'delete', prev_hash = %s, "
-            "row_hash = %s, chain_position = 1 WHERE id = %s",
-            [GENESIS_HASH, "a" * 64, event.pk],
-        )
-    assert seal_pending() == 1
-    event.refresh_from_db()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        _raw(
-            "UPDATE audit_auditevent SET row_hash = %s WHERE id = %s",
-            [chain_hash(GENESIS_HASH, "forged"), event.pk],
-        )
-    assert verify_chain().ok
+    from skinterval.audit.services import write_in_statement
+
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+    )
+    step, params = write_in_statement(
+        world_a.patient, AuditAction.UPDATE, by=world_a.front_desk, written="w"
+    )
+    other.execute(f"WITH w AS (SELECT 1 AS id), logged AS ({step}) SELECT 1", params)
+    row = other.execute("SELECT max(id) FROM audit_auditevent").fetchone()
+    assert row is not None
+    slow = row[0]
+    fast = record(request_or_user=None, action="view", obj=world_a.patient)
+    assert fast.pk > slow
+    assert seal_pending() == 0  # the slow writer still holds the gate
+    other.commit()
+    other.close()
+    assert seal_pending() == 2
+    report = verify_chain()
+    assert (report.ok, report.rows_checked, report.unsealed) == (True, 2, 0)

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from skinterval.audit import sealing
-from skinterval.audit.models import AuditAction, AuditEvent
+from skinterval.audit.models import AuditAction, AuditEvent, AuditSeal
 from skinterval.audit.queries import verify_chain
 from skinterval.audit.services import record_write
 
@@ -39,12 +39,15 @@ def _other_sessions() -> int:
 def test_a_write_is_sealed_by_the_background_thread(background_sealer, world_a):
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
         record_write(world_a.patient, AuditAction.UPDATE)
-    # The committing thread inserted the row and did nothing of the seal.
-    assert not [q for q in captured if q["sql"].startswith("UPDATE")]
-    assert not [q for q in captured if "advisory" in q["sql"]]
+    # The committing thread inserted the row (holding the writers' gate, shared)
+    # and did nothing of the seal: no chain lock, no exclusive gate, no seal row.
+    sql = [q["sql"] for q in captured]
+    assert [s for s in sql if "advisory" in s] == [sealing.GATE_SQL]
+    assert not [s for s in sql if "audit_auditseal" in s]
     assert sealing.wait_for_seal(10.0)
     event = AuditEvent.objects.get()
-    assert event.row_hash == event.expected_hash()
+    seal = AuditSeal.objects.get()
+    assert seal.after_id < event.pk <= seal.up_to_id
     assert verify_chain().unsealed == 0
     assert verify_chain().ok
 
