@@ -46,6 +46,13 @@ def to_minutes(instant: datetime) -> int:
     return int((instant - EPOCH).total_seconds() // 60)
 
 
+def to_minutes_at_or_after(instant: datetime) -> int:
+    """The first whole minute at or after `instant` (`to_minutes` rounds down:
+    at 10:30:05 the 10:30 start has passed)."""
+    whole, rest = divmod(instant - EPOCH, timedelta(minutes=1))
+    return whole + (1 if rest else 0)
+
+
 def from_minutes(minutes: int) -> datetime:
     return EPOCH + timedelta(minutes=minutes)
 
@@ -228,7 +235,9 @@ def find_slots(
     before = request.buffer_before_min
     length = request.duration_min
     after = request.buffer_after_min
-    not_before = to_minutes(request.not_before) if request.not_before else None
+    not_before = (
+        to_minutes_at_or_after(request.not_before) if request.not_before else None
+    )
     target = request.target_on or request.earliest_on
     target = min(max(target, request.earliest_on), request.latest_on)
 

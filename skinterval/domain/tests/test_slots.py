@@ -211,6 +211,15 @@ def test_nothing_before_not_before():
     assert slot.start == at(MONDAY, 13, 15)
 
 
+def test_a_grid_time_seconds_ago_is_not_offered():
+    """At 13:15:05 the 13:15 slot has passed: offering it would only end in
+    "that time has already passed" when booked."""
+    prac = [Resource("p1", working([MONDAY]))]
+    now = at(MONDAY, 13, 15) + timedelta(seconds=5)
+    slot = search(request(not_before=now), practitioners=prac)[0]
+    assert slot.start == at(MONDAY, 13, 30)
+
+
 @pytest.mark.parametrize(
     ("zone_name", "day"),
     [
