@@ -141,16 +141,40 @@ def as_user():
 
 
 @pytest.fixture
-def background_sealer(settings):
-    """Audit events sealed by the process's background thread, as in production
-    on PostgreSQL (the suite seals in the committing thread; audit/sealing.py).
-    The test must commit for real (`django_db(transaction=True)`); the sealer is
-    left idle, without a connection, when it ends."""
+def sealer_service(settings):
+    """Audit events sealed by the sealer service's loop (`audit.sealing.follow`,
+    run here in a thread), as in production on PostgreSQL; the suite otherwise
+    seals in the committing thread. The test must commit for real
+    (`django_db(transaction=True)`). Gives `wait(timeout_s)`: True once every
+    committed event is sealed."""
+    import threading
+    import time
+
+    from django.db import connection
+
     from skinterval.audit import sealing
 
-    settings.AUDIT_SEAL_IN_BACKGROUND = True
-    yield
-    assert sealing.wait_for_seal(10.0), "the audit sealer did not finish"
+    settings.AUDIT_SEAL_AFTER_COMMIT = False
+    stop = threading.Event()
+    service = threading.Thread(
+        target=sealing.follow, args=(stop,), kwargs={"interval_s": 0.02}
+    )
+    service.start()
+
+    def wait(timeout_s: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if sealing.all_sealed():
+                return True
+            time.sleep(0.02)
+        return False
+
+    try:
+        yield wait
+    finally:
+        stop.set()
+        service.join(timeout=10)
+        connection.close()
 
 
 def pytest_collection_modifyitems(config, items):

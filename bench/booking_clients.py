@@ -27,8 +27,7 @@ BookingRow = tuple[int, Any, str]
 
 class Clients:
     """`count` client processes; `round(kind, chunks)` gives chunk i to client i
-    and returns the seconds from the start signal to the last client's answer,
-    and the longest time a client then waited for its audit seal."""
+    and returns the seconds from the start signal to the last client's answer."""
 
     def __init__(self, count: int) -> None:
         context = multiprocessing.get_context("spawn")
@@ -46,7 +45,7 @@ class Clients:
         for pipe in self._pipes:
             _expect(pipe.recv(), "ready")
 
-    def round(self, kind: str, chunks: list[Any], **extra: Any) -> tuple[float, float]:
+    def round(self, kind: str, chunks: list[Any], **extra: Any) -> float:
         for pipe, chunk in zip(self._pipes, chunks, strict=True):
             pipe.send((kind, chunk, extra))
         self._barrier.wait()  # every client has loaded its rows
@@ -55,7 +54,7 @@ class Clients:
         elapsed = time.perf_counter() - started
         for answer in answers:
             _expect(answer, "done")
-        return elapsed, max(answer[1] for answer in answers)
+        return elapsed
 
     def close(self) -> None:
         for pipe in self._pipes:
@@ -83,8 +82,8 @@ def _client(pipe: Connection, barrier: Barrier) -> None:
             work = _book if kind == "book" else _insert
             run = work(chunk, **extra)
             barrier.wait()
-            seal_s = run()
-            pipe.send(("done", seal_s))
+            run()
+            pipe.send(("done",))
         except Exception as exc:  # reported to the parent, which stops the run
             pipe.send(("failed", f"{type(exc).__name__}: {exc}"))
             return
@@ -92,11 +91,10 @@ def _client(pipe: Connection, barrier: Barrier) -> None:
 
 def _book(rows: list[BookingRow], *, service_id: int, now: str) -> Any:
     """Load what a request would have loaded (patient with clinic, practitioner,
-    service), then book every row; afterwards wait for this process's audit
-    seal, timed apart (requests never wait for it)."""
+    service), then book every row. The audit seal is the sealer service's work
+    (a process of its own, started by the benchmark as in production)."""
     from skinterval.appointments.models import ServiceType
     from skinterval.appointments.services import book_appointment
-    from skinterval.audit.sealing import wait_for_seal
     from skinterval.clinics.models import StaffMember
     from skinterval.patients.models import Patient
 
@@ -110,7 +108,7 @@ def _book(rows: list[BookingRow], *, service_id: int, now: str) -> Any:
         (members[m], patients[p], datetime.fromisoformat(start)) for m, p, start in rows
     ]
 
-    def run() -> float:
+    def run() -> None:
         for member, patient, start in jobs:
             book_appointment(
                 patient=patient,
@@ -119,10 +117,6 @@ def _book(rows: list[BookingRow], *, service_id: int, now: str) -> Any:
                 starts_at=start,
                 now=at,
             )
-        sealing = time.perf_counter()
-        if not wait_for_seal(60.0):
-            raise RuntimeError("the audit seal did not catch up within 60 s")
-        return time.perf_counter() - sealing
 
     return run
 
@@ -143,10 +137,9 @@ def _insert(rows: list[tuple[Any, ...]], *, sql: str) -> Any:
         autocommit=True,
     )
 
-    def run() -> float:
+    def run() -> None:
         with conn:
             for row in rows:
                 conn.execute(sql, row, prepare=True)
-        return 0.0
 
     return run

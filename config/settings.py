@@ -200,9 +200,14 @@ AXES_CLIENT_IP_CALLABLE = "skinterval.accounts.lockout.client_address"
 # Successful logins are in the audit log already; no second, unbounded table.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no start-up banner in every command's output
-# On PostgreSQL, services' audit events are sealed into the hash chain by one
-# background thread per process, in batches, after their commit (audit/sealing.py).
-AUDIT_SEAL_IN_BACKGROUND = True
+# Whether a process seals its own audit events into the hash chain right after
+# their commit. On PostgreSQL the sealer service does (`manage.py
+# seal_audit_log`, docs/deploy.md), so that web workers do no seal work; SQLite
+# runs one write at a time and seals in the committing thread (audit/sealing.py).
+AUDIT_SEAL_AFTER_COMMIT = env_bool(
+    "SKINTERVAL_AUDIT_SEAL_AFTER_COMMIT",
+    DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+)
 # How many reverse proxies of ours stand in front (nginx: 1). Each appends to
 # X-Forwarded-For; the visitor is the entry the outermost one wrote.
 SKINTERVAL_TRUSTED_PROXIES = env_int("SKINTERVAL_TRUSTED_PROXIES", 0, minimum=0)

@@ -20,9 +20,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 # Audit events are sealed by the committing thread, so tests see them sealed at
-# once; skinterval/audit/tests/test_background_sealer.py turns the background
-# sealer on and proves it.
-AUDIT_SEAL_IN_BACKGROUND = False
+# once; skinterval/audit/tests/test_sealer_service.py runs the sealer service's
+# loop instead, as production on PostgreSQL does.
+AUDIT_SEAL_AFTER_COMMIT = True
 # Tasks run inside the request that enqueues them, so tests see their effect.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -19,25 +19,24 @@ waits at most `_GATE_WAIT_MS` for the gate, so a long transaction holding it
 only postpones the seal, and holds it for one short query. SQLite runs one
 writer at a time: the sealing transaction itself holds the write lock.
 
-Who seals, after a commit:
+Who seals:
 
-- PostgreSQL: one background thread per process (`_Sealer`). The committing
-  thread only wakes it and goes on; the sealer seals everything of the last
-  moment in one batch, so a booking's thread does no seal work at all.
-- SQLite: the committing thread itself, at once. So does PostgreSQL with
-  `AUDIT_SEAL_IN_BACKGROUND = False` (the test suite, whose per-test
-  transactions another thread could not see).
+- PostgreSQL: the sealer service, a process of its own (`manage.py
+  seal_audit_log`, `follow()`), one seal of everything written in the last
+  `_GATHER_S`. Web workers and task workers only insert events: a booking's
+  process does no seal work at all.
+- SQLite, and PostgreSQL with `AUDIT_SEAL_AFTER_COMMIT = True` (the test
+  suite): the committing thread itself, at once. SQLite runs one write at a
+  time anyway.
 
-Events stay unsealed only while their process lives between the commit and the
-seal (milliseconds): if it dies, the next seal, the owner's page or
-`verify_audit_log` covers them (docs/decisions/0012-audit-log.md).
+Events wait unsealed for a moment (`_GATHER_S`), or longer while the service is
+stopped: the owner's page and `verify_audit_log` seal them too, and report
+how many wait (docs/decisions/0012-audit-log.md).
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import threading
 import time
 from typing import Any
@@ -71,7 +70,7 @@ GATE_STEP = f"(SELECT pg_advisory_xact_lock_shared({WRITERS_GATE_KEY})) AS gate"
 _GATE_WAIT_MS = 50
 # Events covered per seal at most; a longer backlog takes several seals.
 _SEAL_BATCH = 1000
-# How long the background sealer lets commits gather before one seal.
+# How long the sealer service lets commits gather before one seal.
 _GATHER_S = 0.1
 # How often `seal_pending` tries a busy chain (up to about a second).
 _PENDING_TRIES = 20
@@ -212,88 +211,60 @@ def _seal_up_to(horizon: int) -> int:
 
 def seal_after_commit() -> None:
     """Have the events the current transaction wrote sealed once it commits
-    (at once when there is no transaction). A failure to seal is logged and the
-    events wait for the next seal."""
-    transaction.on_commit(_seal_soon, robust=True)
+    (at once when there is no transaction), when this process seals its own
+    (`AUDIT_SEAL_AFTER_COMMIT`); else the sealer service will. A failure to seal
+    is logged and the events wait for the next seal."""
+    if settings.AUDIT_SEAL_AFTER_COMMIT:
+        transaction.on_commit(seal_pending, robust=True)
 
 
-def _seal_soon() -> None:
-    if connection.vendor == "postgresql" and settings.AUDIT_SEAL_IN_BACKGROUND:
-        _sealer.wake()
-    else:
-        seal_pending()
+def all_sealed() -> bool:
+    """Whether every committed event is covered by a seal."""
+    _, _, after_id = chain_head()
+    return not AuditEvent.objects.filter(
+        id__gt=after_id, chain_position__isnull=True
+    ).exists()
 
 
-def wait_for_seal(timeout_s: float = 10.0) -> bool:
-    """Block until this process's sealer has sealed everything committed before
-    the call (True), or `timeout_s` passed (False). For process exit, tests and
-    measurements; requests never wait for the seal."""
-    return _sealer.drain(timeout_s)
+def follow(stop: threading.Event, *, interval_s: float = _GATHER_S) -> None:
+    """The sealer service's loop (`manage.py seal_audit_log`): every
+    `interval_s`, one seal of what committed meanwhile, until `stop` is set.
+
+    It runs in a process of its own: a sealing thread inside a web worker would
+    hold that worker's interpreter lock while it hashes, and delay the answers
+    of the requests it serves. When nothing was written since the last look,
+    a look is one query. An error is logged and the loop goes on with a new
+    connection (the events wait, unsealed, meanwhile)."""
+    seen = -1
+    while not stop.is_set():
+        try:
+            newest = _newest_id()
+            if newest != seen:
+                locked, sealed = _seal_batch()
+                # Look again at once when the seal could not be made or a
+                # backlog is left; else only once something new is written.
+                if locked and sealed < _SEAL_BATCH:
+                    seen = newest
+                elif sealed:
+                    continue
+        except Exception:
+            logger.exception("Sealing audit events failed")
+            connection.close()
+            seen = -1
+        stop.wait(interval_s)
+    connection.close()
 
 
-class _Sealer:
-    """The process's background sealer (PostgreSQL).
-
-    `wake()` costs the committing thread a flag and, once per process, starting
-    the thread. The thread lets commits gather for `_GATHER_S`, seals them in
-    one batch, and goes on until no wake-up arrived during its last batch,
-    then closes its database connection and sleeps: an idle process holds no
-    connection for it. A fork (gunicorn's workers) starts its own thread."""
-
-    def __init__(self) -> None:
-        self._wake = threading.Event()
-        self._idle = threading.Condition()
-        self._busy = False
-        self._start = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-
-    def wake(self) -> None:
-        with self._idle:  # the flag and the note together: see `_run`
-            self._busy = True
-            self._wake.set()
-        if self._thread is None or self._pid != os.getpid():
-            with self._start:
-                if self._thread is None or self._pid != os.getpid():
-                    self._pid = os.getpid()
-                    self._thread = threading.Thread(
-                        target=self._run, name="audit-sealer", daemon=True
-                    )
-                    self._thread.start()
-
-    def drain(self, timeout_s: float) -> bool:
-        if self._thread is None or self._pid != os.getpid():
-            return True
-        with self._idle:
-            return self._idle.wait_for(lambda: not self._busy, timeout_s)
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            try:
-                while self._wake.is_set():
-                    # Let the commits of the next moment join this
-                    # batch: one seal's fixed cost then serves them all.
-                    time.sleep(_GATHER_S)
-                    self._wake.clear()
-                    locked, sealed = _seal_batch()
-                    if not locked or sealed == _SEAL_BATCH:
-                        # Another process holds the chain (and may have looked
-                        # before our events committed), the writers' gate was
-                        # busy, or a backlog: again.
-                        self._wake.set()
-            except Exception:
-                # The events stay unsealed and are covered by the next seal.
-                logger.exception("Sealing audit events failed")
-            finally:
-                connection.close()
-                with self._idle:
-                    if not self._wake.is_set():
-                        self._busy = False
-                        self._idle.notify_all()
-
-
-_sealer = _Sealer()
-# A process that exits just after a write seals it first (gunicorn's workers,
-# management commands); a killed process leaves it to the next seal.
-atexit.register(wait_for_seal, 5.0)
+def _newest_id() -> int:
+    """The id of the newest event (PostgreSQL: the last id handed out)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_sequence_last_value("
+                "pg_get_serial_sequence(%s, 'id')::regclass)",
+                [_EVENTS],
+            )
+            row = cursor.fetchone()
+        return int(row[0] or 0) if row else 0
+    newest = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return newest or 0

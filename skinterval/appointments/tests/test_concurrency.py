@@ -17,7 +17,6 @@ from skinterval.appointments.errors import SlotTaken
 from skinterval.appointments.models import Appointment, AppointmentStatus
 from skinterval.appointments.services import book_appointment
 from skinterval.appointments.tests.conftest import NOW, colleague, local
-from skinterval.audit import sealing
 from skinterval.audit.models import AuditAction, AuditEvent
 from skinterval.audit.queries import verify_chain
 
@@ -141,7 +140,7 @@ def test_touching_appointments_do_not_clash(bookable, racers, without_app_check)
     assert Appointment.objects.count() == 2
 
 
-def test_concurrent_bookings_all_end_up_in_one_whole_chain(background_sealer, bookable):
+def test_concurrent_bookings_all_end_up_in_one_whole_chain(sealer_service, bookable):
     """Bookings from many threads (the fast path writes each event in the
     booking's own statement) are all sealed, each once, in one unbroken chain."""
     patients = [t.make_patient(bookable.clinic) for _ in range(12)]
@@ -175,7 +174,7 @@ def test_concurrent_bookings_all_end_up_in_one_whole_chain(background_sealer, bo
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sealing.wait_for_seal(10.0)
+    assert sealer_service(10.0)
     booked = set(Appointment.objects.values_list("pk", flat=True))
     assert len(booked) == 48
     created = AuditEvent.objects.filter(

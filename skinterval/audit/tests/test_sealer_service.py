@@ -1,10 +1,12 @@
-"""On PostgreSQL a process's background thread seals services' audit events after
-their commit: the committing thread does no seal work, and an idle sealer holds
-no database connection. Concurrent bookings sealed this way:
-appointments/tests/test_concurrency.py."""
+"""On PostgreSQL the sealer service (`manage.py seal_audit_log`) seals audit
+events after their commit: the committing thread does no seal work, and a
+stopped sealer leaves no database connection. Concurrent bookings sealed this
+way: appointments/tests/test_concurrency.py."""
 
 from __future__ import annotations
 
+import io
+import threading
 import time
 
 import pytest
@@ -36,7 +38,7 @@ def _other_sessions() -> int:
     return int(count)
 
 
-def test_a_write_is_sealed_by_the_background_thread(background_sealer, world_a):
+def test_a_write_is_sealed_by_the_sealer_service(sealer_service, world_a):
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
         record_write(world_a.patient, AuditAction.UPDATE)
     # The committing thread inserted the row (holding the writers' gate, shared)
@@ -44,16 +46,38 @@ def test_a_write_is_sealed_by_the_background_thread(background_sealer, world_a):
     sql = [q["sql"] for q in captured]
     assert [s for s in sql if "advisory" in s] == [sealing.GATE_SQL]
     assert not [s for s in sql if "audit_auditseal" in s]
-    assert sealing.wait_for_seal(10.0)
+    assert sealer_service(10.0)
     event = AuditEvent.objects.get()
     seal = AuditSeal.objects.get()
     assert seal.after_id < event.pk <= seal.up_to_id
-    assert verify_chain().unsealed == 0
-    assert verify_chain().ok
+    report = verify_chain()
+    assert (report.ok, report.rows_checked, report.unsealed) == (True, 1, 0)
 
 
-def test_an_idle_sealer_holds_no_connection(background_sealer, world_a):
+def test_a_stopped_sealer_leaves_no_connection(world_a, settings):
+    settings.AUDIT_SEAL_AFTER_COMMIT = False
+    stop = threading.Event()
+    service = threading.Thread(
+        target=sealing.follow, args=(stop,), kwargs={"interval_s": 0.02}
+    )
+    service.start()
     with transaction.atomic():
         record_write(world_a.patient, AuditAction.UPDATE)
-    assert sealing.wait_for_seal(10.0)
+    stop.set()
+    service.join(timeout=10)
+    assert not service.is_alive()
     assert _other_sessions() == 0
+
+
+def test_sealing_once_from_the_command_line(world_a, settings):
+    from django.core.management import call_command
+
+    settings.AUDIT_SEAL_AFTER_COMMIT = False  # as in production: left to the service
+
+    with transaction.atomic():
+        record_write(world_a.patient, AuditAction.UPDATE)
+        record_write(world_a.patient, AuditAction.UPDATE)
+    out = io.StringIO()
+    call_command("seal_audit_log", "--once", stdout=out)
+    assert out.getvalue().strip() == "Sealed 2 events."
+    assert sealing.all_sealed()
