@@ -73,7 +73,7 @@ def record(
     source_ip: str | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event now (sealed once the transaction, if any, commits).
+    """Append one event now (a seal covers it after the commit: audit.sealing).
     `request_or_user` is who acted (None: the system
     itself); `obj` the model instance acted on (its type and primary key are
     recorded, never its contents), or `object_type`/`object_id` when there is no
