@@ -435,3 +435,18 @@ def test_an_event_still_being_written_holds_back_the_seal(world_a):
     assert seal_pending() == 2
     report = verify_chain()
     assert (report.ok, report.rows_checked, report.unsealed) == (True, 2, 0)
+
+
+def test_checking_many_small_seals_takes_a_few_queries(world_a):
+    """A quiet clinic makes a seal per request; the owner's page checks the
+    newest 2,000 events without a query per seal."""
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(30):
+        record(request_or_user=None, action="view", obj=world_a.patient)
+        seal_pending()
+    assert AuditSeal.objects.count() == 30
+    with CaptureQueriesContext(connection) as queries:
+        report = verify_chain(last=2000)
+    assert (report.ok, report.rows_checked) == (True, 30)
+    assert len(queries) <= 12  # whatever the number of seals
