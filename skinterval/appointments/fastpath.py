@@ -85,14 +85,15 @@ def try_insert(
     *,
     now: datetime,
     closed: bool,
-    step: tuple[str, dict[str, Any]] | None = None,
+    step: Callable[[], tuple[str, dict[str, Any]]] | None = None,
     then: Callable[[], object] | None = None,
 ) -> bool:
     """Write the appointment if every rule holds; False when the full path must
     decide (a rule failed, a constraint refused, or the case is not covered).
 
-    `step` is a second data-modifying step of the same statement on the row
-    written, named `WRITTEN` (the audit event: `audit.services.write_in_statement`).
+    `step` gives a second data-modifying step of the same statement on the row
+    written, named `WRITTEN` (the audit event: `audit.services.write_in_statement`),
+    and its parameters; it is called only when the fast path applies.
     `then` (the messages the booking causes) runs after the row is written, in
     the same transaction; without it the statement is its own transaction."""
     if connection.vendor != "postgresql" or closed:
@@ -134,8 +135,9 @@ def try_insert(
     }
     sql = INSERT_CHECKED
     if step is not None:
-        sql = _with_step(step[0])
-        params.update(step[1])
+        text, values = step()
+        sql = _with_step(text)
+        params.update(values)
     connection.ensure_connection()
     try:
         # In autocommit mode the statement is its own transaction: one round trip.

@@ -11,6 +11,7 @@ server error.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -92,8 +93,12 @@ def book_appointment(
         appointment,
         now=now,
         closed=is_public_holiday(clinic, day),
-        step=write_in_statement(
-            appointment, AuditAction.CREATE, by=booked_by, written=fastpath.WRITTEN
+        step=partial(
+            write_in_statement,
+            appointment,
+            AuditAction.CREATE,
+            by=booked_by,
+            written=fastpath.WRITTEN,
         ),
         then=messages.scheduler_for(appointment, now=now),
     ):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 from django.db import connection, models, transaction
 from django.http import HttpRequest
@@ -235,8 +235,22 @@ def _label(object_type: type[models.Model] | str) -> str:
     return object_type._meta.label_lower
 
 
-def _event(**kwargs: Any) -> AuditEvent:
-    event = AuditEvent(**_event_values(**kwargs))
+class _EventFields(TypedDict, total=False):
+    """`_event_values`' keywords, so that callers of `_event` are checked too."""
+
+    actor: Required[Actor]
+    action: Required[AuditAction | str]
+    obj: models.Model | None
+    object_type: str
+    object_id: str
+    clinic: Clinic | None
+    source_ip: str | None
+    row_count: int | None
+    now: datetime | None
+
+
+def _event(**fields: Unpack[_EventFields]) -> AuditEvent:
+    event = AuditEvent(**_event_values(**fields))
     setattr(event, RECORDED_MARK, True)
     return event
 

@@ -95,6 +95,18 @@ def _random_clinic(
     return data
 
 
+def _piled_on_alices_tuesdays(*, count: int, sessions: int) -> ScheduleInstance:
+    """`count` series of `sessions` sessions, all wanting alice on the same
+    Tuesdays (from 5 January 2027)."""
+    rows = [
+        series(
+            f"s{i}", first_on="2027-01-05", n=sessions, preferred_practitioner="alice"
+        )
+        for i in range(count)
+    ]
+    return parse_instance(base(series=rows))
+
+
 def _series_apart_bound(instance: ScheduleInstance, placed: int) -> int:
     prepared = prepare(instance)
     rows = [series_bound(prepared.calendar, c) for c in prepared.chains]
@@ -190,11 +202,7 @@ def test_lp_prices_raise_the_bound_where_targets_pile_up() -> None:
     """Nine series all wanting alice on the same Tuesdays: apart they cost
     nothing; priced, the LP bound sees the day's capacity, still below the
     exact optimum (the test fails if it ever went over)."""
-    rows = [
-        series(f"s{i}", first_on="2027-01-05", n=2, preferred_practitioner="alice")
-        for i in range(9)
-    ]
-    instance = parse_instance(base(series=rows))
+    instance = _piled_on_alices_tuesdays(count=9, sessions=2)
     exact = optimize_schedule(
         instance, time_limit_s=30, workers=1, seed=0, strategy="monolithic"
     )
@@ -310,11 +318,7 @@ def test_path_search_is_valid_bounded_and_repeatable(seed: int) -> None:
 
 
 def test_path_search_beats_greedy_when_targets_pile_up() -> None:
-    rows = [
-        series(f"s{i}", first_on="2027-01-05", n=3, preferred_practitioner="alice")
-        for i in range(14)
-    ]
-    instance = parse_instance(base(series=rows))
+    instance = _piled_on_alices_tuesdays(count=14, sessions=3)
     best = optimize_schedule(
         instance, time_limit_s=2, workers=1, seed=0, strategy="decomposed"
     )
