@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from pathlib import Path
 from typing import Any
 
 
@@ -216,18 +217,26 @@ def _start_sealer_service() -> subprocess.Popen[bytes]:
     it beside the web workers (docs/deploy.md): the bookings' events are sealed
     by it, and its work on the database is part of what is measured."""
     return subprocess.Popen(
-        [sys.executable, "manage.py", "seal_audit_log"],
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parent.parent / "manage.py"),
+            "seal_audit_log",
+        ],
         stdout=subprocess.DEVNULL,
     )
 
 
-def _seconds_until_sealed(timeout_s: float = 60.0) -> float:
+def _seconds_until_sealed(
+    sealer: subprocess.Popen[bytes], timeout_s: float = 60.0
+) -> float:
     """From the end of a booking round until the sealer service has sealed
     every event (requests never wait for it)."""
     from skinterval.audit.sealing import all_sealed
 
     started = time.perf_counter()
     while not all_sealed():
+        if sealer.poll() is not None:
+            raise RuntimeError(f"the audit sealer service exited ({sealer.returncode})")
         if time.perf_counter() - started > timeout_s:
             raise RuntimeError("the audit seal did not catch up within 60 s")
         time.sleep(0.01)
@@ -298,7 +307,7 @@ def distinct_throughput(
             booking_s = clients.round(
                 "book", plans, service_id=service.pk, now=now.isoformat()
             )
-            seal_s = _seconds_until_sealed()
+            seal_s = _seconds_until_sealed(sealer)
             booked = Appointment.objects.filter(
                 clinic=clinic, starts_at__gte=wallclock.to_utc(first_on, dtime(0), zone)
             )

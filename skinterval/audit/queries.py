@@ -182,10 +182,10 @@ def _check_seal(
         raise _Broken(first_id, _NOT_CONTINUED)
     if after_id is not None and seal.after_id != after_id:
         raise _Broken(min(first_id, after_id + 1), _NOT_CONTINUED)
-    if seal.seal_hash != seal.expected_hash():
+    sealed = seal.event_digests.splitlines()
+    if seal.seal_hash != seal.expected_hash() or seal.event_count != len(sealed):
         raise _Broken(first_id, "the seal of the entries from here was changed")
     found = event_digests(covered).splitlines()
-    sealed = seal.event_digests.splitlines()
     for now, then in zip_longest(found, sealed):
         if now != then:
             now_id = int(now.split()[0]) if now else None

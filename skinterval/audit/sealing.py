@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from enum import Enum
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +75,10 @@ _SEAL_BATCH = 1000
 _GATHER_S = 0.1
 # How often `seal_pending` tries a busy chain (up to about a second).
 _PENDING_TRIES = 20
+# While a writer keeps the gate, the sealer service waits longer between tries
+# (up to this), and says so in the log once it has waited this long.
+_GATE_BACKOFF_MAX_S = 5.0
+_GATE_WARN_AFTER_S = 30.0
 _EVENTS = AuditEvent._meta.db_table
 
 
@@ -111,71 +116,70 @@ def seal_pending() -> int:
     Called by many threads (and processes) at once. On PostgreSQL a sealer does
     not queue for the chain's lock: it tries again a moment later (the holder
     may have taken its horizon before this call's events committed), for at
-    most `_PENDING_TRIES` tries. When the lock or the writers' gate stays busy
-    that long (a long transaction wrote an event), the events wait for a
-    later seal."""
+    most `_PENDING_TRIES` tries. When the writers' gate stays busy (a long
+    transaction wrote an event) it gives up at once: waiting again would hold
+    every new writer back again, and the events wait for a later seal."""
     sealed = 0
     for _ in range(_PENDING_TRIES):
-        locked, batch = _seal_batch()
+        outcome, batch = _seal_batch()
         sealed += batch
-        if locked and batch < _SEAL_BATCH:
+        if outcome is _Outcome.GATE_BUSY or (
+            outcome is _Outcome.SEALED and batch < _SEAL_BATCH
+        ):
             break
-        if not locked:
+        if outcome is _Outcome.CHAIN_BUSY:
             time.sleep(_GATHER_S / 10)
     return sealed
 
 
-def _seal_batch() -> tuple[bool, int]:
-    """One seal: whether this call could seal (PostgreSQL: it got the chain's
-    lock and the writers' gate, waiting for neither long), and how many events
-    the seal covered."""
+class _Outcome(Enum):
+    SEALED = "sealed"  # possibly nothing, when nothing was waiting
+    CHAIN_BUSY = "chain busy"  # another sealer holds the chain
+    GATE_BUSY = "gate busy"  # a writer held the gate past `_GATE_WAIT_MS`
+
+
+def _seal_batch() -> tuple[_Outcome, int]:
+    """One seal, and how many events it covered."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                # A seal lost in a crash is redone from the events, so its
-                # transaction need not wait for the disk.
-                cursor.execute(
-                    "SELECT set_config('synchronous_commit', 'off', true), "
-                    "pg_try_advisory_xact_lock(%s)",
-                    [CHAIN_LOCK_KEY],
-                )
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
                 row = cursor.fetchone()
-            if not (row and row[1]):
-                return False, 0
+            if not (row and row[0]):
+                return _Outcome.CHAIN_BUSY, 0
         horizon = _settled_horizon()
         if horizon is None:
-            return False, 0
-        return True, _seal_up_to(horizon)
+            return _Outcome.GATE_BUSY, 0
+        return _Outcome.SEALED, _seal_up_to(horizon)
 
 
 def _settled_horizon() -> int | None:
     """The highest id that no event still being written can have (None: the
-    writers' gate stayed busy). The caller holds the chain's lock."""
+    writers' gate stayed busy). The caller holds the chain's lock.
+
+    PostgreSQL: the gate is taken inside a savepoint that is always rolled
+    back, which releases it (and the lock timeout set for it) whatever
+    happens; no lock can outlive the query. The sequence must hand out ids one
+    at a time (`CACHE 1`, the default): with a cache, a backend could still
+    hold lower ids than the sequence's last value."""
     if connection.vendor != "postgresql":
         # The sealing transaction holds SQLite's write lock: nobody is writing.
         last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
         return last or 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('lock_timeout'), "
-            "set_config('lock_timeout', %s, true)",
-            [f"{_GATE_WAIT_MS}ms"],
-        )
-        row = cursor.fetchone()
-        previous = row[0] if row else "0"
-        try:
-            with transaction.atomic():  # a timeout undoes only this
-                cursor.execute(
-                    "SELECT pg_advisory_lock(%s), pg_sequence_last_value("
-                    "pg_get_serial_sequence(%s, 'id')::regclass), "
-                    "pg_advisory_unlock(%s)",
-                    [WRITERS_GATE_KEY, _EVENTS, WRITERS_GATE_KEY],
-                )
-                row = cursor.fetchone()
-        except OperationalError:
-            return None
-        finally:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)", [f"{_GATE_WAIT_MS}ms"]
+            )
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s), pg_sequence_last_value("
+                "pg_get_serial_sequence(%s, 'id')::regclass)",
+                [WRITERS_GATE_KEY, _EVENTS],
+            )
+            row = cursor.fetchone()
+            transaction.set_rollback(True)  # releases the gate at once
+    except OperationalError:  # the lock timeout: a writer kept the gate
+        return None
     return int(row[1] or 0) if row else 0
 
 
@@ -235,23 +239,38 @@ def follow(stop: threading.Event, *, interval_s: float = _GATHER_S) -> None:
     of the requests it serves. When nothing was written since the last look,
     a look is one query. An error is logged and the loop goes on with a new
     connection (the events wait, unsealed, meanwhile)."""
-    seen = -1
+    seen, busy_since, wait_s = -1, 0.0, interval_s
     while not stop.is_set():
+        wait_s = interval_s
         try:
             newest = _newest_id()
             if newest != seen:
-                locked, sealed = _seal_batch()
-                # Look again at once when the seal could not be made or a
-                # backlog is left; else only once something new is written.
-                if locked and sealed < _SEAL_BATCH:
+                outcome, sealed = _seal_batch()
+                if outcome is _Outcome.SEALED:
+                    busy_since = 0.0
+                    if sealed == _SEAL_BATCH:
+                        continue  # a backlog: at once
                     seen = newest
-                elif sealed:
-                    continue
+                elif outcome is _Outcome.GATE_BUSY:
+                    # Each wait for the gate holds new writers back for up to
+                    # `_GATE_WAIT_MS`: wait longer between tries while a long
+                    # transaction keeps it.
+                    busy_since = busy_since or time.monotonic()
+                    busy_s = time.monotonic() - busy_since
+                    wait_s = min(_GATE_BACKOFF_MAX_S, interval_s + busy_s / 4)
+                    if busy_s >= _GATE_WARN_AFTER_S and busy_s - wait_s < (
+                        _GATE_WARN_AFTER_S
+                    ):
+                        logger.warning(
+                            "Audit events have waited %.0f s for their seal: a "
+                            "transaction that wrote one is still open",
+                            busy_s,
+                        )
         except Exception:
             logger.exception("Sealing audit events failed")
             connection.close()
             seen = -1
-        stop.wait(interval_s)
+        stop.wait(wait_s)
     connection.close()
 
 

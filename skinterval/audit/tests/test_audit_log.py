@@ -252,6 +252,16 @@ def test_a_resealed_range_breaks_the_link_to_the_next_seal(world_a, pat):
     assert "removed or added" in report.reason
 
 
+def test_a_changed_count_of_sealed_entries_is_found(world_a, pat):
+    """The owner's page picks the newest seals by their counts: a count made
+    larger to hide older seals from it is found."""
+    first, _, _ = _sealed_three(world_a, pat)
+    _tamper("UPDATE audit_auditseal SET event_count = 3000")
+    report = verify_chain(last=2000)
+    assert (report.ok, report.broken_at_id) == (False, first.pk)
+    assert "seal" in report.reason
+
+
 def test_a_row_deleted_from_the_middle_is_found(world_a, pat):
     _, second, _ = _sealed_three(world_a, pat)
     _tamper("DELETE FROM audit_auditevent WHERE id = %s", [second.pk])
@@ -429,7 +439,13 @@ def test_an_event_still_being_written_holds_back_the_seal(world_a):
     slow = row[0]
     fast = record(request_or_user=None, action="view", obj=world_a.patient)
     assert fast.pk > slow
-    assert seal_pending() == 0  # the slow writer still holds the gate
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert seal_pending() == 0  # the slow writer still holds the gate
+    # One wait for the gate, not one per try: each wait holds new writers back.
+    gate_waits = [q for q in queries if "pg_advisory_xact_lock(" in q["sql"]]
+    assert len(gate_waits) == 1
     other.commit()
     other.close()
     assert seal_pending() == 2
