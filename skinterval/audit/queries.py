@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from skinterval.audit import sealing
 from skinterval.audit.models import (
     CONTENT_FIELDS,
     GENESIS_HASH,
@@ -66,7 +67,7 @@ def verify_chain(*, chunk_size: int = 2000, last: int | None = None) -> ChainRep
     rows: QuerySet[AuditEvent] = AuditEvent.objects.filter(
         chain_position__isnull=False
     ).order_by("chain_position")
-    unsealed = _unsealed_count()
+    unsealed = sealing.unsealed().count()
     expected_prev: str | None = GENESIS_HASH
     complete = True
     if last is not None:
@@ -217,17 +218,6 @@ def _check_nothing_before_the_seals() -> None:
     )
     if stray is not None:
         raise _Broken(stray, "it was added to entries already sealed")
-
-
-def _unsealed_count() -> int:
-    newest = (
-        AuditSeal.objects.order_by("-position")
-        .values_list("up_to_id", flat=True)
-        .first()
-    )
-    if newest is None:
-        return AuditEvent.objects.filter(chain_position__isnull=True).count()
-    return AuditEvent.objects.filter(id__gt=newest).count()
 
 
 def events_for_owner(

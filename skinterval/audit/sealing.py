@@ -44,6 +44,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from skinterval.audit.models import (
@@ -80,6 +81,9 @@ _PENDING_TRIES = 20
 _GATE_BACKOFF_MAX_S = 5.0
 _GATE_WARN_AFTER_S = 30.0
 _EVENTS = AuditEvent._meta.db_table
+# PostgreSQL: the last event id the sequence handed out (the table's name is
+# the parameter).
+_LAST_ID = "pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')::regclass)"
 
 
 def chain_head() -> tuple[str, int, int]:
@@ -164,16 +168,14 @@ def _settled_horizon() -> int | None:
     hold lower ids than the sequence's last value."""
     if connection.vendor != "postgresql":
         # The sealing transaction holds SQLite's write lock: nobody is writing.
-        last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
-        return last or 0
+        return _newest_id()
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('lock_timeout', %s, true)", [f"{_GATE_WAIT_MS}ms"]
             )
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s), pg_sequence_last_value("
-                "pg_get_serial_sequence(%s, 'id')::regclass)",
+                f"SELECT pg_advisory_xact_lock(%s), {_LAST_ID}",
                 [WRITERS_GATE_KEY, _EVENTS],
             )
             row = cursor.fetchone()
@@ -222,12 +224,15 @@ def seal_after_commit() -> None:
         transaction.on_commit(seal_pending, robust=True)
 
 
+def unsealed() -> QuerySet[AuditEvent]:
+    """The committed events no seal covers yet."""
+    _, _, after_id = chain_head()
+    return AuditEvent.objects.filter(id__gt=after_id, chain_position__isnull=True)
+
+
 def all_sealed() -> bool:
     """Whether every committed event is covered by a seal."""
-    _, _, after_id = chain_head()
-    return not AuditEvent.objects.filter(
-        id__gt=after_id, chain_position__isnull=True
-    ).exists()
+    return not unsealed().exists()
 
 
 def follow(stop: threading.Event, *, interval_s: float = _GATHER_S) -> None:
@@ -278,11 +283,7 @@ def _newest_id() -> int:
     """The id of the newest event (PostgreSQL: the last id handed out)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_sequence_last_value("
-                "pg_get_serial_sequence(%s, 'id')::regclass)",
-                [_EVENTS],
-            )
+            cursor.execute(f"SELECT {_LAST_ID}", [_EVENTS])
             row = cursor.fetchone()
         return int(row[0] or 0) if row else 0
     newest = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
