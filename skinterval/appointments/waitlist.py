@@ -15,30 +15,25 @@ offered, after the booking commits, to the open requests it suits:
 
 Suitable requests are ranked by distance from their target date (the session's
 target; for other visits, as soon as possible), then by who asked first. The best
-`OFFERS_AT_ONCE` get an offer by email; the first to accept gets the time through
-the normal booking path (`reschedule_appointment`, which re-checks everything);
-the others' offers close as taken. Offers expire after `OFFER_TTL` (never after
-the time itself is near); a declined or expired offer passes the time to the next
-request in line.
-
-Sending is one function, `send_waitlist_offer`, so that the message outbox can
-take it over without touching the rest.
+`OFFERS_AT_ONCE` whom a message can reach get an offer, queued in the message
+outbox in the transaction that makes it (sent at once, retried while the mail
+server is down, not sent once the offer has closed). The first to accept gets
+the time through the normal booking path (`reschedule_appointment`, which
+re-checks everything); the others' offers close as taken. Offers expire after
+`OFFER_TTL` (never after the time itself is near); a declined or expired offer
+passes the time to the next request in line.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from skinterval.appointments.errors import BookingError
@@ -57,8 +52,7 @@ from skinterval.appointments.queries import (
 )
 from skinterval.clinics.models import StaffMember
 from skinterval.domain import wallclock
-
-logger = logging.getLogger(__name__)
+from skinterval.reminders import services as messages
 
 OFFERS_AT_ONCE = 3
 OFFER_TTL = timedelta(hours=2)
@@ -218,23 +212,33 @@ def offer_freed_time(*, freed: Appointment, now: datetime) -> list[WaitlistOffer
     for request in candidates(freed, now=now)[:CANDIDATES_CHECKED]:
         if len(made) >= room_for:
             break
+        channels = messages.offer_channels(request.patient)
+        if not channels:
+            continue  # nobody could tell the patient: the next in line gets it
         option = _bookable(freed, request, now=now)
         if option is None:
             continue
-        offer = WaitlistOffer.objects.create(
-            clinic_id=freed.clinic_id,
-            request=request,
-            freed_appointment=freed,
-            starts_at=freed.starts_at,
-            practitioner=option.practitioner,
-            room=option.room,
-            device=option.device,
-            offered_at=now,
-            expires_at=min(now + OFFER_TTL, freed.starts_at - MIN_LEAD),
-        )
+        with transaction.atomic():
+            offer = _offer(freed, request, option, now)
+            messages.schedule_waitlist_offer(offer=offer, channels=channels, now=now)
         made.append(offer)
-        _send_safely(offer)
     return made
+
+
+def _offer(
+    freed: Appointment, request: WaitlistRequest, option: SlotOption, now: datetime
+) -> WaitlistOffer:
+    return WaitlistOffer.objects.create(
+        clinic_id=freed.clinic_id,
+        request=request,
+        freed_appointment=freed,
+        starts_at=freed.starts_at,
+        practitioner=option.practitioner,
+        room=option.room,
+        device=option.device,
+        offered_at=now,
+        expires_at=min(now + OFFER_TTL, freed.starts_at - MIN_LEAD),
+    )
 
 
 def _bookable(
@@ -373,42 +377,3 @@ def offer_url(offer: WaitlistOffer) -> str:
     return settings.SKINTERVAL_BASE_URL + reverse(
         "waitlist:offer", args=[offer_token(offer)]
     )
-
-
-def send_waitlist_offer(*, offer: WaitlistOffer, accept_url: str) -> bool:
-    """Tell the patient about the offer. THE seam for messaging: today a plain
-    email through Django's mail API; the reminders outbox replaces the body of
-    this function (queue the message in the outbox instead) and nothing else
-    changes. Returns False when the patient has no email address. The subject and
-    text name the clinic and the time, nothing clinical."""
-    patient = offer.request.patient
-    if not patient.email:
-        return False
-    clinic = offer.clinic
-    local = wallclock.to_local(offer.starts_at, clinic.zone)
-    context = {
-        "patient": patient,
-        "clinic": clinic,
-        "offer": offer,
-        "starts_local": local,
-        "expires_local": wallclock.to_local(offer.expires_at, clinic.zone),
-        "current_local": wallclock.to_local(
-            offer.request.appointment.starts_at, clinic.zone
-        ),
-        "accept_url": accept_url,
-    }
-    send_mail(
-        subject=_("An earlier appointment time at %(clinic)s")
-        % {"clinic": clinic.name},
-        message=render_to_string("booking/email/waitlist_offer.txt", context),
-        from_email=None,
-        recipient_list=[patient.email],
-    )
-    return True
-
-
-def _send_safely(offer: WaitlistOffer) -> None:
-    try:
-        send_waitlist_offer(offer=offer, accept_url=offer_url(offer))
-    except Exception:  # a mail server down must not undo the offer
-        logger.exception("Waitlist offer %s could not be sent", offer.pk)

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 
 from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceKind
+from skinterval.appointments.waitlist import is_open
 from skinterval.domain.messaging import quiet_until
 from skinterval.interop.calendar_feed import appointment_ics
 from skinterval.plans.models import PlanStatus
@@ -44,8 +45,12 @@ from skinterval.reminders.rendering import render
 from skinterval.reminders.services import preferences, settings_for, sms_configured
 from skinterval.reminders.sms import get_sms_backend
 
-# Answers to the patient's own action, sent at once even in quiet hours.
-IMMEDIATE_KINDS = frozenset({MessageKind.BOOKING_CONFIRMATION})
+# Answers to the patient's own action, sent at once even in quiet hours: a
+# booking just made, and an earlier time the patient asked for (its offer lasts
+# two hours, and the time goes to the next in line if nobody hears of it).
+IMMEDIATE_KINDS = frozenset(
+    {MessageKind.BOOKING_CONFIRMATION, MessageKind.WAITLIST_OFFER}
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +152,10 @@ def verdict(row: OutboxMessage, *, now: datetime) -> Verdict:
     elif row.kind in (MessageKind.AFTERCARE, MessageKind.CHECK_IN_REQUEST):
         if appointment is None or appointment.status != AppointmentStatus.COMPLETED:
             return Verdict(False, "stale: the session is not completed")
+    elif row.kind == MessageKind.WAITLIST_OFFER:
+        offer = row.waitlist_offer
+        if offer is None or not is_open(offer, now):
+            return Verdict(False, "stale: the offer is no longer open")
     else:
         plan_problem = _plan_problem(row)
         if plan_problem:
@@ -233,6 +242,7 @@ def _load(pk: int, token: str) -> OutboxMessage | None:
             "appointment__location",
             "plan",
             "plan_session",
+            "waitlist_offer",
         )
         .first()
     )

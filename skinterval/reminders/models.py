@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from skinterval.appointments.models import Appointment
+from skinterval.appointments.models import Appointment, WaitlistOffer
 from skinterval.clinics.models import Clinic, ClinicOwned
 from skinterval.domain.messaging import QuietHours, parse_hours
 from skinterval.patients.models import Patient
@@ -42,6 +42,7 @@ class MessageKind(models.TextChoices):
     WINDOW_CLOSING = "window_closing", _("Next session's window closes soon")
     REVIEW_VISIT = "review_visit", _("Review visit recall")
     MAINTENANCE_RECALL = "maintenance_recall", _("Maintenance recall")
+    WAITLIST_OFFER = "waitlist_offer", _("Earlier time offered")
 
 
 GROUP_OF: dict[str, KindGroup] = {
@@ -53,6 +54,7 @@ GROUP_OF: dict[str, KindGroup] = {
     MessageKind.WINDOW_CLOSING: KindGroup.RECALLS,
     MessageKind.REVIEW_VISIT: KindGroup.RECALLS,
     MessageKind.MAINTENANCE_RECALL: KindGroup.RECALLS,
+    MessageKind.WAITLIST_OFFER: KindGroup.APPOINTMENTS,
 }
 # Kinds about one booking (replaced when it moves, dropped when it is cancelled).
 BOOKING_KINDS = (MessageKind.BOOKING_CONFIRMATION, MessageKind.APPOINTMENT_REMINDER)
@@ -84,7 +86,8 @@ class OutboxStatus(models.TextChoices):
 class OutboxMessage(ClinicOwned):
     """One message to one patient on one channel, due at one time.
 
-    Unique per (appointment or plan, kind, due time, channel). `send_at` is the due
+    Unique per (appointment or plan, kind, due time, channel), and per (offer,
+    channel) for an earlier time offered from the waitlist. `send_at` is the due
     time moved past the clinic's quiet hours; the worker picks rows whose `send_at`
     has come. While a worker holds a row (`sending`) it owns it until
     `lease_until`; `claim_token` tells its own claim from a later one."""
@@ -118,6 +121,15 @@ class OutboxMessage(ClinicOwned):
         blank=True,
         related_name="+",
         verbose_name=_("planned session"),
+    )
+    waitlist_offer = models.ForeignKey(
+        WaitlistOffer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("waitlist offer"),
+        help_text=_("For an earlier time offered: the offer the message is about."),
     )
     kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -158,8 +170,14 @@ class OutboxMessage(ClinicOwned):
         constraints = [
             models.UniqueConstraint(
                 fields=["appointment", "kind", "due_at", "channel"],
-                condition=Q(appointment__isnull=False),
+                condition=Q(appointment__isnull=False, waitlist_offer__isnull=True),
                 name="outbox_one_per_appointment_kind_due",
+            ),
+            # one appointment may be offered several earlier times at once
+            models.UniqueConstraint(
+                fields=["waitlist_offer", "channel"],
+                condition=Q(waitlist_offer__isnull=False),
+                name="outbox_one_per_waitlist_offer",
             ),
             models.UniqueConstraint(
                 fields=["plan", "kind", "due_at", "channel"],

@@ -37,6 +37,7 @@ TEMPLATES = {
     MessageKind.WINDOW_CLOSING: "reminders/email/window.txt",
     MessageKind.REVIEW_VISIT: "reminders/email/recall.txt",
     MessageKind.MAINTENANCE_RECALL: "reminders/email/recall.txt",
+    MessageKind.WAITLIST_OFFER: "reminders/email/waitlist_offer.txt",
 }
 
 
@@ -68,6 +69,8 @@ def subject_for(row: OutboxMessage) -> str:
         MessageKind.MAINTENANCE_RECALL,
     ):
         return _("Time to book your next visit at %(clinic)s") % {"clinic": clinic}
+    if row.kind == MessageKind.WAITLIST_OFFER:
+        return _("An earlier appointment time at %(clinic)s") % {"clinic": clinic}
     return _("A message from %(clinic)s") % {"clinic": clinic}
 
 
@@ -93,6 +96,13 @@ def _context(row: OutboxMessage) -> dict[str, Any]:
 
         day = int(row.context.get("day", 0))
         ctx["advice"] = [a.text for a in advice_on(plan_advice(row.plan), day)]
+    offer = row.waitlist_offer
+    if offer is not None:
+        from skinterval.appointments.waitlist import offer_url
+
+        ctx["offer_date"], ctx["offer_time"] = _moment(offer.starts_at, row)
+        ctx["until_date"], ctx["until_time"] = _moment(offer.expires_at, row)
+        ctx["accept_url"] = offer_url(offer)
     for key in ("earliest_on", "latest_on", "visit_on"):
         if key in row.context:
             ctx[key] = _day(date.fromisoformat(row.context[key]))
@@ -112,6 +122,11 @@ def _sms(row: OutboxMessage, ctx: dict[str, Any]) -> str:
         )
     elif row.kind in (MessageKind.REVIEW_VISIT, MessageKind.MAINTENANCE_RECALL):
         text = _("%(clinic)s: time to book your next visit: %(booking_url)s")
+    elif row.kind == MessageKind.WAITLIST_OFFER:
+        text = _(
+            "%(clinic)s: an earlier time is free, %(offer_date)s at %(offer_time)s."
+            " To take it, open before %(until_time)s: %(accept_url)s"
+        )
     elif row.kind == MessageKind.CHECK_IN_REQUEST:
         text = _("%(clinic)s: please tell us how you are doing: %(check_in_url)s")
     else:

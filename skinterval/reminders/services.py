@@ -14,6 +14,8 @@ commit (or roll back) with the change that causes them:
   says (`schedule_aftercare`) and a check-in request the next day
   (`schedule_check_in_request`).
 - `set_contact_preference` / `unsubscribe` — a patient's choices.
+- `schedule_waitlist_offer` — an earlier time offered from the waitlist, on the
+  channels `offer_channels` finds.
 - `stop_all_messages` — a closed portal account: nothing more of any kind; the
   links in earlier messages cannot start them again.
 
@@ -32,7 +34,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from skinterval.appointments.models import Appointment, AppointmentStatus
+from skinterval.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    WaitlistOffer,
+)
 from skinterval.audit.models import AuditAction
 from skinterval.audit.services import record_write
 from skinterval.clinics.models import Clinic, StaffMember
@@ -314,6 +320,40 @@ def cancel_for_appointment(*, appointment: Appointment, now: datetime) -> None:
     )
     if appointment.plan_session_id is not None and reachable(appointment.patient):
         _reconcile_plan(_plan_of(appointment), now=now)
+
+
+def offer_channels(patient: Patient) -> list[Channel]:
+    """The channels an earlier time offered to this patient would go out on (no
+    channel: the waitlist passes the time to the next request instead)."""
+    if not reachable(patient):
+        return []
+    return channels_for(patient, KindGroup.APPOINTMENTS, preferences(patient))
+
+
+def schedule_waitlist_offer(
+    *, offer: WaitlistOffer, channels: Iterable[Channel], now: datetime
+) -> None:
+    """Queue an earlier time offered from the waitlist (call in the transaction
+    that makes the offer): sent at once, useless once the offer expires, and
+    checked when due that the offer is still open (`delivery.verdict`). A mail
+    server that is down delays it like any other message; it no longer loses it."""
+    request = offer.request
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                clinic_id=offer.clinic_id,
+                patient_id=request.patient_id,
+                appointment_id=request.appointment_id,
+                waitlist_offer=offer,
+                kind=MessageKind.WAITLIST_OFFER,
+                channel=channel,
+                due_at=now,
+                send_at=now,
+                expires_at=offer.expires_at,
+            )
+            for channel in channels
+        ]
+    )
 
 
 def _plan_of(appointment: Appointment) -> Plan:

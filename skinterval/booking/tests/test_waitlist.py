@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.urls import reverse
 
 from skinterval import testing as t
@@ -33,6 +33,9 @@ from skinterval.appointments.waitlist import (
     request_earlier_time,
 )
 from skinterval.clinics.models import QualificationKind
+from skinterval.reminders import delivery
+from skinterval.reminders.delivery import send_due
+from skinterval.reminders.models import OutboxMessage, OutboxStatus
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -119,11 +122,70 @@ def test_a_cancelled_time_goes_only_to_windows_that_cover_it(
     assert offer.device == series.device
     assert offer.expires_at == NOW + waitlist.OFFER_TTL
     assert _offers(series.olga_request) == []  # her window opens on 7 Jan
+    assert _deliver(NOW).sent == 1
     (email,) = mail.outbox
     assert email.to == ["pat@example.com"]
-    assert "Pat" not in email.subject
+    assert email.subject == "An earlier appointment time at Clinic A"
     assert offer_token(offer) in email.body
+    assert "Tuesday 5 January 2027 at 10:00" in email.body  # the earlier time
+    assert "Thursday 14 January 2027 at 10:00" in email.body  # hers now
     assert "needl" not in email.body.lower()
+
+
+def test_a_mail_server_down_delays_the_offer_and_loses_nothing(
+    series, django_capture_on_commit_callbacks, monkeypatch
+):
+    class Down:
+        def send_messages(self, messages):
+            raise ConnectionRefusedError("smtp down")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(delivery, "get_connection", lambda **kw: Down())
+    _cancel(series.fred_tue, django_capture_on_commit_callbacks)  # no error here
+    (offer,) = _offers(series.pat_request)
+    assert _deliver(NOW).failed == 1
+    (row,) = OutboxMessage.objects.filter(waitlist_offer=offer)
+    assert row.status == OutboxStatus.PENDING  # to be tried again
+    monkeypatch.undo()  # the mail server is back
+    assert _deliver(row.send_at).sent == 1
+    assert offer_token(offer) in mail.outbox[0].body
+
+
+def test_an_offer_closed_before_its_message_goes_out_is_not_sent(
+    series, django_capture_on_commit_callbacks
+):
+    _cancel(series.fred_fri, django_capture_on_commit_callbacks)
+    olga_offer = WaitlistOffer.objects.get(request=series.olga_request)
+    pat_offer = WaitlistOffer.objects.get(request=series.pat_request)
+    accept_offer(offer=olga_offer, now=NOW)  # before the worker ran
+    outcome = _deliver(NOW + timedelta(minutes=1))
+    # sent: Olga's move confirmed; skipped: both offers (accepted, taken)
+    assert (outcome.sent, outcome.skipped) == (1, 2)
+    for offer in (olga_offer, pat_offer):
+        row = OutboxMessage.objects.get(waitlist_offer=offer)
+        assert (row.status, row.note) == (
+            OutboxStatus.SKIPPED,
+            "stale: the offer is no longer open",
+        )
+    (email,) = mail.outbox
+    assert email.to == ["olga@example.com"]
+    assert "Friday 8 January 2027 at 10:00" in email.body  # her new time
+
+
+def test_a_patient_no_message_can_reach_is_passed_over(
+    series, django_capture_on_commit_callbacks
+):
+    series.other_patient.email = ""  # Olga, first in line for Friday
+    series.other_patient.save()
+    _cancel(series.fred_fri, django_capture_on_commit_callbacks)
+    (offer,) = WaitlistOffer.objects.all()
+    assert offer.request == series.pat_request
+
+
+def _deliver(at):
+    return send_due(clock=lambda: at, worker_id="test")
 
 
 def test_the_closest_to_the_target_date_comes_first(series):
@@ -237,13 +299,19 @@ def test_the_email_link_accepts_without_a_login(
 
 
 def test_a_tampered_link_is_404(series, django_capture_on_commit_callbacks, client):
-    _cancel(series.fred_tue, django_capture_on_commit_callbacks)
-    (offer,) = _offers(series.pat_request)
-    token = offer_token(offer)
-    assert offer_from_token(token) == offer
-    forged = token.replace(str(offer.pk), str(offer.pk + 1), 1)
+    _cancel(series.fred_fri, django_capture_on_commit_callbacks)  # two offers
+    pat_offer = WaitlistOffer.objects.get(request=series.pat_request)
+    olga_offer = WaitlistOffer.objects.get(request=series.olga_request)
+    token = offer_token(pat_offer)
+    assert offer_from_token(token) == pat_offer
+    # Olga's offer id in the payload, under the signature of Pat's link
+    _, signed = token.split(":", 1)
+    payload = signing.b64_encode(str(olga_offer.pk).encode()).decode()
+    forged = f"{payload}:{signed}"
     assert client.get(reverse("waitlist:offer", args=[forged])).status_code == 404
     assert client.get(reverse("waitlist:offer", args=["x" * 20])).status_code == 404
+    url = reverse("waitlist:offer", args=[token])
+    assert client.get(url).status_code == 200
 
 
 def test_patients_ask_and_accept_in_the_portal_and_only_for_themselves(
