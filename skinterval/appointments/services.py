@@ -300,6 +300,65 @@ def reflow_series(*, plan: Plan) -> None:
                 appointment.save(update_fields=["outside_window", "updated_at"])
 
 
+def carry_bookings_over(
+    *, superseded: Plan, approved: Plan, by: StaffMember
+) -> list[Appointment]:
+    """A plan was approved over the patient's earlier one (call in the approval's
+    transaction). When it is a new version of the same series (re-planned, or
+    overridden from a re-plan: `derived_from` leads back to the earlier plan),
+    bookings still to come move to the new version's session of the same
+    number, so they can be charted on the day (charting takes only sessions of
+    the approved plan); the new windows then re-flow from them and a booking
+    outside its new window is flagged. A booking whose session the new version
+    no longer has (the series was shortened or stopped), or any booking when
+    the new plan starts another series, stays where it was, flagged, for the
+    front desk to cancel or change. Completed sessions stay with the version
+    they were done under. Returns the bookings that moved."""
+    new_sessions = (
+        {s.number: s for s in approved.sessions.all()}
+        if _descends_from(approved, superseded)
+        else {}
+    )
+    moved: list[Appointment] = []
+    for appointment in (
+        Appointment.objects.select_for_update()
+        .filter(plan_session__plan=superseded, status__in=MOVABLE)
+        .select_related("plan_session")
+        .order_by("starts_at", "pk")
+    ):
+        assert appointment.plan_session is not None  # noqa: S101 - filtered on it
+        target = new_sessions.get(appointment.plan_session.number)
+        if target is not None:
+            appointment.plan_session = target
+            appointment.save(update_fields=["plan_session", "updated_at"])
+            moved.append(appointment)
+        elif not appointment.outside_window:
+            appointment.outside_window = True
+            appointment.save(update_fields=["outside_window", "updated_at"])
+        else:
+            continue
+        record_write(appointment, AuditAction.UPDATE, by=by)
+    if moved:
+        reflow_series(plan=approved)
+    return moved
+
+
+def _descends_from(plan: Plan, earlier: Plan, *, steps: int = 20) -> bool:
+    """Whether `earlier` is in `plan`'s lineage (its `derived_from` chain)."""
+    parent_id = plan.derived_from_id
+    for _ in range(steps):
+        if parent_id is None:
+            return False
+        if parent_id == earlier.pk:
+            return True
+        parent_id = (
+            Plan.objects.filter(pk=parent_id)
+            .values_list("derived_from_id", flat=True)
+            .first()
+        )
+    return False
+
+
 def planned_rows(plan: Plan) -> tuple[ScheduleRow, ...]:
     """The schedule as the engine planned it (the approved plan's JSON)."""
     return tuple(

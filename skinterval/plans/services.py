@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from skinterval.appointments.services import carry_bookings_over
 from skinterval.audit.models import AuditAction
 from skinterval.audit.services import record_write
 from skinterval.clinics.models import QualificationKind, StaffMember, StaffRole
@@ -302,7 +303,8 @@ class ApprovalRefused(Exception):
 def approve_plan(*, plan: Plan, approved_by: StaffMember, now: datetime) -> Plan:
     """A practitioner approves a draft; findings that need physician review may be
     approved only by a practitioner qualified as a physician. The patient's earlier
-    approved plan, if any, is superseded."""
+    approved plan, if any, is superseded, and its bookings still to come follow
+    the new version (`appointments.services.carry_bookings_over`)."""
     if approved_by.clinic_id != plan.clinic_id or approved_by.role != (
         StaffRole.PRACTITIONER
     ):
@@ -318,13 +320,20 @@ def approve_plan(*, plan: Plan, approved_by: StaffMember, now: datetime) -> Plan
             "qualified as a physician must approve it."
         )
     with transaction.atomic():
-        Plan.objects.filter(patient=plan.patient, status=PlanStatus.APPROVED).update(
+        earlier = list(
+            Plan.objects.select_for_update().filter(
+                patient=plan.patient, status=PlanStatus.APPROVED
+            )
+        )
+        Plan.objects.filter(pk__in=[p.pk for p in earlier]).update(
             status=PlanStatus.SUPERSEDED
         )
         plan.status = PlanStatus.APPROVED
         plan.approved_by = approved_by
         plan.approved_at = now
         plan.save(update_fields=["status", "approved_by", "approved_at"])
+        for superseded in earlier:
+            carry_bookings_over(superseded=superseded, approved=plan, by=approved_by)
         messages.schedule_for_plan(plan=plan, now=now)
         record_write(plan, AuditAction.UPDATE, by=approved_by)
     return plan

@@ -54,12 +54,10 @@ def treated_plan(world: Any, assessment: dict[str, Any] | None = None) -> Plan:
     return plan
 
 
-def session(
-    world: Any, plan: Plan, number: int, on: date, reaction: str = "expected"
-) -> Appointment:
-    """Session `number` done on `on` at 1.0 mm on the cheeks."""
+def booking(world: Any, plan: Plan, number: int, on: date) -> Appointment:
+    """Session `number` booked on `on` at 10:00 (written directly, no rules)."""
     starts = at(on)
-    appointment = t.make_appointment(
+    return t.make_appointment(
         world,
         service_type=service(world, "microneedling"),
         plan_session=plan.sessions.get(number=number),
@@ -69,6 +67,28 @@ def session(
         blocked_from_at=starts,
         blocked_until_at=starts + timedelta(minutes=45),
     )
+
+
+def session(
+    world: Any, plan: Plan, number: int, on: date, reaction: str = "expected"
+) -> Appointment:
+    """Session `number` done on `on` at 1.0 mm on the cheeks."""
+    appointment = booking(world, plan, number, on)
+    chart_session(world, appointment, reaction=reaction)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def chart_session(
+    world: Any,
+    appointment: Appointment,
+    *,
+    depth_mm: str = "1.0",
+    reaction: str = "expected",
+) -> None:
+    """Chart a booked session through the charting services, at its start time,
+    on the cheeks at `depth_mm`."""
+    starts = appointment.starts_at
     chart = start_session(
         appointment=appointment,
         practitioner=world.practitioner,
@@ -81,7 +101,7 @@ def session(
         areas=[
             AreaEntry(
                 area="cheeks",
-                depth_mm=Decimal("1.0"),
+                depth_mm=Decimal(depth_mm),
                 passes=3,
                 device=world.device,
                 cartridge_lot="LOT-1",
@@ -94,8 +114,6 @@ def session(
         notes="",
         now=starts + timedelta(minutes=40),
     )
-    appointment.refresh_from_db()
-    return appointment
 
 
 def review_visit(world: Any, on: date) -> Appointment:
