@@ -9,6 +9,7 @@ Lagrangian prices: for any prices λ ≥ 0 on
     Σ grid slots of the sessions of practitioner p on day d ≤ cap(p, d)
     Σ grid slots of all sessions on day d             ≤ rooms' cap(d)
     Σ grid slots of device sessions on day d          ≤ devices' cap(d)
+    Σ grid slots of p's sessions of ≥ k slots on d    ≤ cap_k(p, d)
 
 each session pays λ × its slots (⌈busy minutes / grid⌉) where it goes, the
 series are solved apart again, and Σ optimum − Σ λ × cap is again a lower bound
@@ -16,7 +17,9 @@ series are solved apart again, and Σ optimum − Σ λ × cap is again a lower 
 slots rather than minutes sees fragmentation: a 55-minute session blocks four
 15-minute starts, and a free run between bookings holds only what the sessions'
 sizes can fill (a one-slot hole holds nothing); see `_Runs` for the proof that
-every real schedule fits. The prices come from the LP of this same
+every real schedule fits. The same count over the sessions of at least k slots
+(`cap_k`) sees that a hole between two consultations may hold a half-hour
+session but no hour-long one. The prices come from the LP of this same
 relaxation (`optimizer._DayCapacityLP`, column generation over the series
 paths), or, without it, from subgradient steps that raise the prices where the
 relaxed series pile up. Either way the bound is Σ optimum − Σ λ × cap
@@ -32,6 +35,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from skinterval.domain.optimizer_calendar import (
     DAY_MIN,
@@ -93,7 +97,12 @@ class _Runs:
         self.sizes = sizes
         self.fill = _fillable(sizes, DAY_MIN // cal.grid_min * 2)
 
-    def capacity(self, key: str, spans: Sequence[Span]) -> int:
+    def capacity(
+        self, key: str, spans: Sequence[Span], fill: list[int] | None = None
+    ) -> int:
+        """Slots the runs hold for sessions of every size (`fill` given: of the
+        sizes it was made for)."""
+        fill = self.fill if fill is None else fill
         g = self.cal.grid_min
         booked = self.cal.busy.get(key, ())  # merged, so sorted by start and end
         total = 0
@@ -108,23 +117,40 @@ class _Runs:
             for j in range(-(-a // g), -(-b // g)):
                 t = j * g
                 if any(c <= t < e for c, e in near):
-                    total += self.fill[min(run, len(self.fill) - 1)]
+                    total += fill[min(run, len(fill) - 1)]
                     run = 0
                 else:
                     run += 1
-            total += self.fill[min(run, len(self.fill) - 1)]
+            total += fill[min(run, len(fill) - 1)]
         return total
 
 
-def capacities(
-    instance: ScheduleInstance, prepared: Prepared
-) -> tuple[dict[tuple[str, int], int], dict[int, int], dict[int, int]]:
-    """Usable grid slots per practitioner-day, per day over all rooms and per day
-    over all devices (`_Runs`) — never fewer than any real schedule fills."""
+@dataclass(frozen=True)
+class Capacities:
+    """Usable grid slots (`_Runs`), never fewer than any real schedule fills:
+    per practitioner-day (`p`), per day over all rooms (`r`) and over all
+    devices (`d`), and per practitioner-day for the sessions of at least a
+    size (`q`, keyed (slots, practitioner, day)): a hole that only a short
+    session fits holds none of the long ones. A `q` row is kept only where it
+    is below the practitioner-day's own."""
+
+    p: dict[tuple[str, int], int]
+    r: dict[int, int]
+    d: dict[int, int]
+    q: dict[tuple[int, str, int], int]
+
+
+def capacities(instance: ScheduleInstance, prepared: Prepared) -> Capacities:
+    """Every capacity the bound prices (`Capacities`)."""
     cal = prepared.calendar
     specs = [s for chain in prepared.chains for s in chain]
     longest = max((s.series.buffer_min for s in specs), default=0)
-    runs = _Runs(cal, {slots_of(s, cal.grid_min) for s in specs})
+    sizes = {slots_of(s, cal.grid_min) for s in specs}
+    runs = _Runs(cal, sizes)
+    size_classes = {
+        k: _fillable({n for n in sizes if n >= k}, len(runs.fill) - 1)
+        for k in sorted(sizes)[1:]
+    }
 
     def stretched(spans: tuple[Span, ...]) -> list[Span]:
         return [(a, b + longest) for a, b in spans]
@@ -133,12 +159,17 @@ def capacities(
     practitioner: dict[tuple[str, int], int] = {}
     rooms: dict[int, int] = {}
     devices: dict[int, int] = {}
+    longer: dict[tuple[int, str, int], int] = {}
     for d in days:
         everyone: list[Span] = []
         for p in instance.practitioners:
             spans = stretched(cal.practitioner_spans[p.id][d])
             everyone.extend(spans)
-            practitioner[(p.id, d)] = runs.capacity(f"p:{p.id}", spans)
+            whole = practitioner[(p.id, d)] = runs.capacity(f"p:{p.id}", spans)
+            for k, fill in size_classes.items():
+                held = runs.capacity(f"p:{p.id}", spans, fill) if whole else 0
+                if held < whole:
+                    longer[(k, p.id, d)] = held
         rooms[d] = 0
         for room in instance.rooms:
             room_days = cal.room_spans[room.id]
@@ -147,11 +178,17 @@ def capacities(
         devices[d] = sum(
             runs.capacity(f"d:{dev.id}", everyone) for dev in instance.devices
         )
-    return practitioner, rooms, devices
+    return Capacities(practitioner, rooms, devices, longer)
 
 
-Key = tuple[str | int, ...]  # ("p", practitioner, day), ("r", day), ("d", day)
-Prices = tuple[dict[tuple[str, int], float], dict[int, float], dict[int, float]]
+# ("p", practitioner, day), ("r", day), ("d", day), ("q", size, practitioner, day)
+Key = tuple[str | int, ...]
+Prices = tuple[
+    dict[tuple[str, int], float],
+    dict[int, float],
+    dict[int, float],
+    dict[tuple[int, str, int], float],
+]
 
 
 @dataclass
@@ -164,14 +201,20 @@ class Lagrangian:
     cap_d: dict[int, int]
     placed: int  # the bound covers schedules placing at least this many sessions
     constant: int  # moves of sessions that can never be placed
+    cap_q: dict[tuple[int, str, int], int] = field(default_factory=dict)
     lowest: int = 0  # `by_count` covers every count from this one up
     price_p: dict[tuple[str, int], float] = field(default_factory=dict)
     price_r: dict[int, float] = field(default_factory=dict)
     price_d: dict[int, float] = field(default_factory=dict)
+    price_q: dict[tuple[int, str, int], float] = field(default_factory=dict)
     best: float = -math.inf
     first: float | None = None  # the value without prices: series apart
     steps: int = 0
-    best_prices: Prices = field(default_factory=lambda: ({}, {}, {}))
+    best_prices: Prices = field(default_factory=lambda: ({}, {}, {}, {}))
+    # price_q by practitioner-day, rebuilt by each evaluation
+    _q_index: dict[tuple[str, int], list[tuple[int, float]]] = field(
+        default_factory=dict, repr=False
+    )
     keeps: list[list[int | None]] = field(default_factory=list)
     by_count: dict[int, float] = field(default_factory=dict)  # best value per count
     paths: list[list[Path | None]] = field(default_factory=list)  # last evaluated
@@ -189,7 +232,7 @@ class Lagrangian:
                 preferred is not None and pid != preferred
             )
             for d in days:
-                c = change + moved + busy * self.price_p.get((pid, d), 0.0)
+                c = change + moved + busy * self.practitioner_price(pid, d, busy)
                 if d not in out or c < out[d][0]:
                     out[d] = (c, pid)
         if keep is not None:
@@ -199,7 +242,7 @@ class Lagrangian:
             change = WEIGHT_PRACTITIONER_CHANGE * (
                 preferred is not None and cur.practitioner != preferred
             )
-            c = change + busy * self.price_p.get((cur.practitioner, d), 0.0)
+            c = change + busy * self.practitioner_price(cur.practitioner, d, busy)
             if c < out[d][0]:
                 out[d] = (c, KEEP)
         shared = {d: self.price_r.get(d, 0.0) for d in out}
@@ -207,8 +250,21 @@ class Lagrangian:
             shared = {d: v + self.price_d.get(d, 0.0) for d, v in shared.items()}
         return {d: (c + busy * shared[d], who) for d, (c, who) in out.items()}
 
+    def practitioner_price(self, pid: str, day: int, busy: int) -> float:
+        """The practitioner-day's price per slot for a session of `busy` slots:
+        its own row's, and that of every size class the session is in."""
+        price = self.price_p.get((pid, day), 0.0)
+        for k, v in self._q_index.get((pid, day), ()):
+            if k <= busy:
+                price += v
+        return price
+
     def evaluate(self) -> tuple[float, dict[object, float]]:
         """The dual value at the current prices and the capacity overloads."""
+        self._q_index = defaultdict(list)
+        for (k, pid, d), v in self.price_q.items():
+            if v:
+                self._q_index[(pid, d)].append((k, v))
         rows: list[list[float | None]] = []
         paths_by_series = []
         for chain, keeps in zip(self.prepared.chains, self.keeps, strict=True):
@@ -219,14 +275,15 @@ class Lagrangian:
         priced = sum(v * self.cap_p[k] for k, v in self.price_p.items())
         priced += sum(v * self.cap_r[k] for k, v in self.price_r.items())
         priced += sum(v * self.cap_d[k] for k, v in self.price_d.items())
+        priced += sum(v * self.cap_q[k] for k, v in self.price_q.items())
         offset = self.constant - priced
         total, lengths = self._choose(rows, offset)
         load: dict[object, float] = defaultdict(float)
         for i, (paths, n) in enumerate(zip(paths_by_series, lengths, strict=True)):
             path = paths[n]
             assert path is not None  # noqa: S101 - chosen lengths are possible
-            for k, used in self.usage(i, path).items():
-                load[k] += used
+            for key, used in self.usage(i, path).items():
+                load[key] += used
         self.paths = paths_by_series
         over: dict[object, float] = {}
         for (pid, d), cap in self.cap_p.items():
@@ -235,12 +292,15 @@ class Lagrangian:
             over[("r", d)] = load.get(("r", d), 0.0) - cap
         for d, cap in self.cap_d.items():
             over[("d", d)] = load.get(("d", d), 0.0) - cap
+        for (k, pid, d), cap in self.cap_q.items():
+            over[("q", k, pid, d)] = load.get(("q", k, pid, d), 0.0) - cap
         if total > self.best:
             self.best = total
             self.best_prices = (
                 dict(self.price_p),
                 dict(self.price_r),
                 dict(self.price_d),
+                dict(self.price_q),
             )
         self.steps += 1
         if self.first is None:
@@ -249,21 +309,32 @@ class Lagrangian:
 
     def usage(self, i: int, path: Path) -> dict[Key, int]:
         """Grid slots series `i`'s path takes from each priced capacity, keyed
-        ("p", practitioner, day), ("r", day) and ("d", day)."""
+        ("p", practitioner, day), ("r", day), ("d", day) and, for the size
+        classes it is in, ("q", size, practitioner, day)."""
         out: dict[Key, int] = defaultdict(int)
         chain = self.prepared.chains[i]
         for spec, d, who in zip(chain, path.days, path.choices, strict=False):
             busy = slots_of(spec, self.prepared.calendar.grid_min)
             pid = who or spec.session.current.practitioner  # type: ignore[union-attr]
             out[("p", pid, d)] += busy
+            for k in self._classes:
+                if k <= busy and (k, pid, d) in self.cap_q:
+                    out[("q", k, pid, d)] += busy
             out[("r", d)] += busy
             if spec.series.needs_device:
                 out[("d", d)] += busy
         return out
 
+    @cached_property
+    def _classes(self) -> list[int]:
+        """The session sizes (in slots) that start a size class."""
+        return sorted({k for k, _, _ in self.cap_q})
+
     def capacity(self, k: Key) -> int:
         if k[0] == "p":
             return self.cap_p[(str(k[1]), int(k[2]))]
+        if k[0] == "q":
+            return self.cap_q[(int(k[1]), str(k[2]), int(k[3]))]
         return (self.cap_r if k[0] == "r" else self.cap_d)[int(k[1])]
 
     def capacity_keys(self) -> list[Key]:
@@ -271,6 +342,7 @@ class Lagrangian:
         out: list[Key] = [("p", pid, d) for pid, d in sorted(self.cap_p)]
         out += [("r", d) for d in sorted(self.cap_r)]
         out += [("d", d) for d in sorted(self.cap_d)]
+        out += [("q", k, pid, d) for k, pid, d in sorted(self.cap_q)]
         return out
 
     def step(self, upper: float, theta: float) -> float:
@@ -296,12 +368,16 @@ class Lagrangian:
         assert isinstance(k, tuple)  # noqa: S101
         if k[0] == "p":
             return self.price_p.get((k[1], k[2]), 0.0)
+        if k[0] == "q":
+            return self.price_q.get((k[1], k[2], k[3]), 0.0)
         return (self.price_r if k[0] == "r" else self.price_d).get(k[1], 0.0)
 
     def _set(self, k: object, v: float) -> None:
         assert isinstance(k, tuple)  # noqa: S101
         if k[0] == "p":
             self.price_p[(k[1], k[2])] = v
+        elif k[0] == "q":
+            self.price_q[(k[1], k[2], k[3])] = v
         else:
             (self.price_r if k[0] == "r" else self.price_d)[k[1]] = v
 
@@ -354,10 +430,11 @@ class Lagrangian:
             return recorded
         if placed != self.placed:
             self.placed, self.best = placed, -math.inf
-            p, r, d = self.best_prices
-            self.price_p, self.price_r, self.price_d = {}, {}, {}
+            p, r, d, q = self.best_prices
+            self.price_p, self.price_r, self.price_d, self.price_q = {}, {}, {}, {}
             self.evaluate()  # no prices: the plain series-apart bound
             self.price_p, self.price_r, self.price_d = dict(p), dict(r), dict(d)
+            self.price_q = dict(q)
             self.evaluate()
         return self.proven
 
@@ -384,7 +461,7 @@ def lagrangian(
     placed: int,
     lowest: int | None = None,
 ) -> Lagrangian:
-    cap_p, cap_r, cap_d = capacities(instance, prepared)
+    caps = capacities(instance, prepared)
     cal = prepared.calendar
     in_chains = {s.key for chain in prepared.chains for s in chain}
     constant = sum(
@@ -396,11 +473,12 @@ def lagrangian(
     keeps = [[current_start(cal, s) for s in chain] for chain in prepared.chains]
     return Lagrangian(
         prepared,
-        cap_p,
-        cap_r,
-        cap_d,
+        caps.p,
+        caps.r,
+        caps.d,
         placed,
         constant,
+        cap_q=caps.q,
         lowest=placed if lowest is None else lowest,
         keeps=keeps,
     )

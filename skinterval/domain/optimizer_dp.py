@@ -19,6 +19,7 @@ compete with each other for a slot and the programme is exact.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -103,18 +104,22 @@ def chain_paths(
                 tie = off_target if far else 0.0
                 layer[d] = (fixed + WEIGHT_DAY_FROM_TARGET * far + tie, -1)
         else:
-            before = sorted(previous.items())
+            # previous days ascending; for day d only those in
+            # [d − max, d − min] are possible, found by bisection
+            days_before = sorted(previous)
+            acc_before = [previous[e][0] for e in days_before]
+            lo_gap, hi_gap, target = iv.min_days, iv.max_days, iv.target_days
             for d, (fixed, _) in costs[k].items():
                 best: float = INF
                 arg = -1
-                for e, (acc, _) in before:
-                    gap = d - e
-                    if gap > iv.max_days:
-                        continue
-                    if gap < iv.min_days:
-                        break
-                    far = abs(gap - iv.target_days)
-                    total = acc + WEIGHT_DAY_FROM_TARGET * far
+                first = bisect_left(days_before, d - hi_gap)
+                last = bisect_right(days_before, d - lo_gap)
+                for j in range(first, last):
+                    e = days_before[j]
+                    far = d - e - target
+                    if far < 0:
+                        far = -far
+                    total = acc_before[j] + WEIGHT_DAY_FROM_TARGET * far
                     if far:
                         total += off_target
                     if total < best:

@@ -51,7 +51,7 @@ Report = Callable[[float | None, float | None, str], None]
 # Work per second of time limit in deterministic mode, measured on the
 # benchmark clinic (2,218 sessions) on one core; smaller instances finish early.
 BOUND_STEPS_PER_S = 1.5
-SEARCH_STEPS_PER_S = 40.0  # 25 before the slot masks were sped up (bisect, keys)
+SEARCH_STEPS_PER_S = 32.0  # 40 before the size-class rows made LP rounds slower
 BOUND_SHARE = 0.15  # of the time limit, for the Lagrangian bound
 LP_ROUNDS_PER_S = 1.0  # column-generation rounds per second of limit, at most
 FINAL_SHARE = 0.06  # of the time limit, kept to re-price for the final count
@@ -164,7 +164,7 @@ def solve_paths(
 
     def price(spec: SessionSpec, pid: str, day: int) -> float:
         busy = slots_of(spec, prepared.calendar.grid_min)
-        per_slot = lag.price_p.get((pid, day), 0.0) + lag.price_r.get(day, 0.0)
+        per_slot = lag.practitioner_price(pid, day, busy) + lag.price_r.get(day, 0.0)
         if spec.series.needs_device:
             per_slot += lag.price_d.get(day, 0.0)
         return 0.5 * busy * per_slot

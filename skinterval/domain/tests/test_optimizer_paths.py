@@ -341,3 +341,56 @@ def test_free_runs_hold_only_what_session_sizes_fill() -> None:
     assert _fillable({2, 3}, 6) == [0, 0, 2, 3, 4, 5, 6]
     # only hour-long sessions (4 slots): a 7-slot run still holds one
     assert _fillable({4}, 8) == [0, 0, 0, 0, 4, 4, 4, 4, 8]
+
+
+def test_holes_only_short_sessions_fit_raise_the_bound() -> None:
+    """Alice's Tuesday has a consultation at 09:45: a 45-minute hole holds no
+    hour-long session, yet counted in slots it holds one and a half. Three
+    hour-long sessions want that Tuesday and a half-hour one the Wednesday.
+    The size-class rows see that the hole is for short sessions only: the
+    bound rises, and stays below the exact optimum."""
+    hours = [{"weekday": d, "start": "09:00", "end": "11:00"} for d in range(5)]
+    long_ones = [
+        series(f"long{i}", n=1, duration_min=60, buffer_min=0, practitioners=["alice"])
+        for i in range(3)
+    ]
+    short = series(
+        "short",
+        first_on="2027-01-06",
+        n=1,
+        duration_min=30,
+        buffer_min=0,
+        practitioners=["alice"],
+    )
+    instance = parse_instance(
+        base(
+            practitioners=[{"id": "alice", "hours": hours}],
+            booked=[
+                {
+                    "id": "consultation",
+                    "practitioner": "alice",
+                    "room": "r2",
+                    "start": "2027-01-05T09:45:00+00:00",
+                    "end": "2027-01-05T10:00:00+00:00",
+                }
+            ],
+            series=[*long_ones, short],
+        )
+    )
+    exact = optimize_schedule(
+        instance, time_limit_s=20, workers=1, seed=0, strategy="monolithic"
+    )
+    assert exact.status == "optimal", exact.stats
+    assert exact.objective is not None
+    placed = len(exact.assignments)
+    assert placed == 4
+
+    def lp_bound(*, size_classes: bool) -> int:
+        lag = lagrangian(instance, prepare(instance), placed)
+        if not size_classes:
+            lag.cap_q.clear()
+        _DayCapacityLP(lag).solve(placed, lambda: False, 100)
+        return lag.proven
+
+    with_classes = lp_bound(size_classes=True)
+    assert lp_bound(size_classes=False) < with_classes <= exact.objective
