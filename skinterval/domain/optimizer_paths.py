@@ -182,10 +182,10 @@ def solve_paths(
             report(float(state.value[1]), float(bound_now(state)), "search")
 
     # time kept for re-pricing at the end: a share of the limit, more on a
-    # machine where rounds are slow (about five rounds follow the new count)
+    # machine where rounds are slow (about ten rounds follow the new count)
     keep_s = 0.0
     if lp is not None:
-        slow = min(0.25 * time_limit_s, 6 * lp.seconds_per_round)
+        slow = min(0.25 * time_limit_s, 10 * lp.seconds_per_round)
         keep_s = max(FINAL_SHARE * time_limit_s, slow)
 
     def done() -> bool:
