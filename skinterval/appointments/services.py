@@ -32,7 +32,7 @@ from skinterval.appointments.errors import (
     SlotTaken,
 )
 from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceType
-from skinterval.appointments.waitlist import offer_freed_times_later
+from skinterval.appointments.waitlist import close_requests_of, offer_freed_times_later
 from skinterval.audit.models import AuditAction
 from skinterval.audit.sealing import seal_after_commit
 from skinterval.audit.services import record_write, write_in_statement
@@ -51,6 +51,8 @@ EXCLUSION_VIOLATION = "23P01"
 # bookings while they waited on each other.
 LOST_RACE_STATES = {"40P01", "40001"}
 MOVABLE = (AppointmentStatus.HELD, AppointmentStatus.BOOKED)
+# still to be done: what a re-planned version takes over
+_TO_COME = (*MOVABLE, AppointmentStatus.ARRIVED)
 
 
 def book_appointment(
@@ -199,6 +201,7 @@ def cancel_appointment(
         if cancelling.plan_session is not None:
             reflow_series(plan=cancelling.plan_session.plan)
         messages.cancel_for_appointment(appointment=cancelling, now=now)
+        close_requests_of(cancelling, now=now)
         offer_freed_times_later([cancelling.pk])
         record_write(cancelling, AuditAction.UPDATE)
     return cancelling
@@ -256,7 +259,11 @@ def release_expired_holds(*, clinic_id: int | None = None, now: datetime) -> int
 
 def reflow_series(*, plan: Plan) -> None:
     """Re-flow the plan's session windows from the dates of its appointments, and
-    flag bookings that no longer fit their window."""
+    flag bookings that no longer fit their window. Only the approved plan's: a
+    superseded version keeps its windows, and the flags `carry_bookings_over`
+    left on its bookings stay."""
+    if plan.status != PlanStatus.APPROVED:
+        return
     zone = plan.clinic.zone
     sessions = list(plan.sessions.order_by("number"))
     active = {
@@ -312,22 +319,33 @@ def carry_bookings_over(
     outside its new window is flagged. A booking whose session the new version
     no longer has (the series was shortened or stopped), or any booking when
     the new plan starts another series, stays where it was, flagged, for the
-    front desk to cancel or change. Completed sessions stay with the version
-    they were done under. Returns the bookings that moved."""
+    front desk to cancel or change; so does a patient who has arrived and whose
+    chart was begun under the earlier version. Completed sessions stay with the
+    version they were done under. Returns the bookings that moved."""
     new_sessions = (
         {s.number: s for s in approved.sessions.all()}
         if _descends_from(approved, superseded)
         else {}
     )
+    # a chart already begun belongs to the version it was begun under
+    charted = set(
+        Appointment.objects.filter(
+            plan_session__plan=superseded, chart__isnull=False
+        ).values_list("pk", flat=True)
+    )
     moved: list[Appointment] = []
     for appointment in (
         Appointment.objects.select_for_update()
-        .filter(plan_session__plan=superseded, status__in=MOVABLE)
+        .filter(plan_session__plan=superseded, status__in=_TO_COME)
         .select_related("plan_session")
         .order_by("starts_at", "pk")
     ):
         assert appointment.plan_session is not None  # noqa: S101 - filtered on it
-        target = new_sessions.get(appointment.plan_session.number)
+        target = (
+            None
+            if appointment.pk in charted
+            else new_sessions.get(appointment.plan_session.number)
+        )
         if target is not None:
             appointment.plan_session = target
             appointment.save(update_fields=["plan_session", "updated_at"])

@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -313,6 +313,8 @@ def accept_offer(*, offer: WaitlistOffer, now: datetime) -> Appointment:
                 freed_appointment_id=offer.freed_appointment_id,
                 status=OfferStatus.OPEN,
             ).update(status=OfferStatus.TAKEN, answered_at=now)
+            # the same patient's offers of other times are no longer needed
+            _close_open_offers(request.offers.all(), now)
     if refused is not None:
         raise WaitlistError(refused[1])
     return moved
@@ -325,6 +327,26 @@ def decline_offer(*, offer: WaitlistOffer, now: datetime) -> None:
             raise WaitlistError("closed")
         _close(offer, OfferStatus.DECLINED, now)
     offer_freed_times([offer.freed_appointment_id], now=now)
+
+
+def close_requests_of(appointment: Appointment, *, now: datetime) -> None:
+    """The requester's appointment was cancelled (call in that transaction): its
+    open requests are withdrawn and their open offers closed, and the times they
+    held go to the next in line once the cancellation commits."""
+    requests = WaitlistRequest.objects.filter(
+        appointment=appointment, status=WaitlistStatus.OPEN
+    )
+    _close_open_offers(WaitlistOffer.objects.filter(request__in=requests), now)
+    requests.update(status=WaitlistStatus.WITHDRAWN, closed_at=now)
+
+
+def _close_open_offers(offers: QuerySet[WaitlistOffer], now: datetime) -> None:
+    """Close these offers where still open (as declined: the patient no longer
+    needs them) and pass their times on after the transaction commits."""
+    still_open = offers.filter(status=OfferStatus.OPEN)
+    freed_ids = list(still_open.values_list("freed_appointment_id", flat=True))
+    still_open.update(status=OfferStatus.DECLINED, answered_at=now)
+    offer_freed_times_later(freed_ids)
 
 
 def expire_offers(*, now: datetime) -> int:

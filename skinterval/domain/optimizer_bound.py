@@ -193,7 +193,7 @@ Prices = tuple[
 
 @dataclass
 class Lagrangian:
-    """Prices on the three capacities and the best bound found so far."""
+    """Prices on the capacities (`Capacities`) and the best bound found so far."""
 
     prepared: Prepared
     cap_p: dict[tuple[str, int], int]

@@ -28,7 +28,12 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, QuerySet
 
-from skinterval.appointments.models import Appointment, AppointmentStatus, ServiceKind
+from skinterval.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    ServiceKind,
+    WaitlistStatus,
+)
 from skinterval.appointments.waitlist import is_open
 from skinterval.domain.messaging import quiet_until
 from skinterval.interop.calendar_feed import appointment_ics
@@ -156,6 +161,12 @@ def verdict(row: OutboxMessage, *, now: datetime) -> Verdict:
         offer = row.waitlist_offer
         if offer is None or not is_open(offer, now):
             return Verdict(False, "stale: the offer is no longer open")
+        if offer.request.status != WaitlistStatus.OPEN:
+            return Verdict(False, "stale: the patient's request is closed")
+        if appointment is None or appointment.status != AppointmentStatus.BOOKED:
+            return Verdict(False, "stale: the appointment is no longer booked")
+        if appointment.sequence != row.appointment_sequence:
+            return Verdict(False, "stale: the appointment moved")
     else:
         plan_problem = _plan_problem(row)
         if plan_problem:
@@ -242,7 +253,7 @@ def _load(pk: int, token: str) -> OutboxMessage | None:
             "appointment__location",
             "plan",
             "plan_session",
-            "waitlist_offer",
+            "waitlist_offer__request",
         )
         .first()
     )

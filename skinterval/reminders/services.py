@@ -335,8 +335,9 @@ def schedule_waitlist_offer(
 ) -> None:
     """Queue an earlier time offered from the waitlist (call in the transaction
     that makes the offer): sent at once, useless once the offer expires, and
-    checked when due that the offer is still open (`delivery.verdict`). A mail
-    server that is down delays it like any other message; it no longer loses it."""
+    checked when due that the offer and the request are still open and the
+    appointment unmoved (`delivery.verdict`). A mail server that is down delays
+    it like any other message; it no longer loses it."""
     request = offer.request
     OutboxMessage.objects.bulk_create(
         [
@@ -344,6 +345,7 @@ def schedule_waitlist_offer(
                 clinic_id=offer.clinic_id,
                 patient_id=request.patient_id,
                 appointment_id=request.appointment_id,
+                appointment_sequence=request.appointment.sequence,
                 waitlist_offer=offer,
                 kind=MessageKind.WAITLIST_OFFER,
                 channel=channel,

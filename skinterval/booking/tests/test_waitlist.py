@@ -174,6 +174,64 @@ def test_an_offer_closed_before_its_message_goes_out_is_not_sent(
     assert "Friday 8 January 2027 at 10:00" in email.body  # her new time
 
 
+def test_taking_one_time_closes_the_patients_other_offers(
+    series, django_capture_on_commit_callbacks
+):
+    _cancel(series.fred_tue, django_capture_on_commit_callbacks)  # Pat only
+    _cancel(series.fred_fri, django_capture_on_commit_callbacks)  # Olga and Pat
+    pat_tue, pat_fri = (
+        WaitlistOffer.objects.get(request=series.pat_request, starts_at=_at(d, 10))
+        for d in (5, 8)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        accept_offer(offer=pat_tue, now=NOW)
+    pat_fri.refresh_from_db()
+    assert pat_fri.status == OfferStatus.DECLINED  # no longer holds Friday
+    _deliver(NOW + timedelta(minutes=1))
+    row = OutboxMessage.objects.get(waitlist_offer=pat_fri)
+    assert (row.status, row.note) == (
+        OutboxStatus.SKIPPED,
+        "stale: the offer is no longer open",
+    )
+    olga_fri = WaitlistOffer.objects.get(request=series.olga_request)
+    assert olga_fri.status == OfferStatus.OPEN
+
+
+def test_a_cancelled_booking_withdraws_its_request_and_passes_its_offer_on(
+    series, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(waitlist, "OFFERS_AT_ONCE", 1)
+    _cancel(series.fred_fri, django_capture_on_commit_callbacks)
+    (first,) = WaitlistOffer.objects.all()
+    assert first.request == series.olga_request
+    _cancel(series.olga_appt, django_capture_on_commit_callbacks)  # Olga cancels
+    first.refresh_from_db()
+    series.olga_request.refresh_from_db()
+    assert first.status == OfferStatus.DECLINED
+    assert series.olga_request.status == WaitlistStatus.WITHDRAWN
+    (second,) = WaitlistOffer.objects.filter(status=OfferStatus.OPEN)
+    assert second.request == series.pat_request  # Friday goes to Pat now
+    _deliver(NOW + timedelta(minutes=1))
+    assert [m.to for m in mail.outbox if "earlier" in m.subject] == [
+        ["pat@example.com"]
+    ]
+
+
+def test_an_offer_message_for_an_appointment_moved_meanwhile_is_not_sent(
+    series, django_capture_on_commit_callbacks
+):
+    _cancel(series.fred_tue, django_capture_on_commit_callbacks)
+    (offer,) = _offers(series.pat_request)
+    series.pat_appt.sequence += 1  # the front desk moved it before the worker ran
+    series.pat_appt.save()
+    _deliver(NOW)
+    row = OutboxMessage.objects.get(waitlist_offer=offer)
+    assert (row.status, row.note) == (
+        OutboxStatus.SKIPPED,
+        "stale: the appointment moved",
+    )
+
+
 def test_a_patient_no_message_can_reach_is_passed_over(
     series, django_capture_on_commit_callbacks
 ):

@@ -14,6 +14,7 @@ import pytest
 
 from skinterval import testing as t
 from skinterval.appointments.models import AppointmentStatus
+from skinterval.appointments.services import cancel_appointment, mark_arrived
 from skinterval.audit.models import AuditEvent
 from skinterval.plans.models import PlanStatus
 from skinterval.plans.replanning import accept_replan_proposal
@@ -98,3 +99,26 @@ def test_a_new_series_leaves_the_old_bookings_flagged(world_a):
     assert v1.status == PlanStatus.SUPERSEDED
     assert booked.plan_session == v1.sessions.get(number=2)
     assert booked.outside_window  # for the front desk to cancel or change
+
+
+def test_the_flag_on_a_booking_left_behind_stays_when_the_old_plan_changes(world_a):
+    w = world_a
+    v1 = treated_plan(w)
+    second = booking(w, v1, 2, BOOKED_ON)
+    third = booking(w, v1, 3, BOOKED_ON + timedelta(days=28))
+    fresh = t.make_plan(w.patient, w.practitioner)  # another series
+    approve_plan(plan=fresh, approved_by=w.practitioner, now=NOW)
+    windows = list(v1.sessions.values_list("earliest_on", "latest_on"))
+    cancel_appointment(appointment=third, reason="not needed", now=NOW)
+    second.refresh_from_db()
+    assert second.outside_window  # not re-flowed from the superseded plan
+    assert list(v1.sessions.values_list("earliest_on", "latest_on")) == windows
+
+
+def test_a_patient_who_has_arrived_follows_the_new_version(replanned):
+    w = replanned
+    mark_arrived(appointment=w.booked)
+    approve_plan(plan=w.v2, approved_by=w.practitioner, now=NOW)
+    w.booked.refresh_from_db()
+    assert w.booked.status == AppointmentStatus.ARRIVED
+    assert w.booked.plan_session == w.v2.sessions.get(number=2)
