@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -218,9 +218,14 @@ def offer_freed_time(*, freed: Appointment, now: datetime) -> list[WaitlistOffer
         option = _bookable(freed, request, now=now)
         if option is None:
             continue
-        with transaction.atomic():
-            offer = _offer(freed, request, option, now)
-            messages.schedule_waitlist_offer(offer=offer, channels=channels, now=now)
+        try:
+            with transaction.atomic():
+                offer = _offer(freed, request, option, now)
+                messages.schedule_waitlist_offer(
+                    offer=offer, channels=channels, now=now
+                )
+        except IntegrityError:  # a run for the same time offered it meanwhile
+            continue
         made.append(offer)
     return made
 

@@ -319,24 +319,46 @@ def approve_plan(*, plan: Plan, approved_by: StaffMember, now: datetime) -> Plan
             "This plan has findings that need a physician's review; a practitioner "
             "qualified as a physician must approve it."
         )
-    with transaction.atomic():
-        earlier = list(
-            Plan.objects.select_for_update().filter(
-                patient=plan.patient, status=PlanStatus.APPROVED
-            )
-        )
-        Plan.objects.filter(pk__in=[p.pk for p in earlier]).update(
-            status=PlanStatus.SUPERSEDED
-        )
-        plan.status = PlanStatus.APPROVED
-        plan.approved_by = approved_by
-        plan.approved_at = now
-        plan.save(update_fields=["status", "approved_by", "approved_at"])
-        for superseded in earlier:
-            carry_bookings_over(superseded=superseded, approved=plan, by=approved_by)
-        messages.schedule_for_plan(plan=plan, now=now)
-        record_write(plan, AuditAction.UPDATE, by=approved_by)
+    try:
+        with transaction.atomic():
+            _approve(plan, approved_by, now)
+    except IntegrityError:  # another of the patient's plans approved meanwhile
+        raise ApprovalRefused(
+            "Another plan of this patient was approved at the same moment; "
+            "reload and check which one is approved."
+        ) from None
     return plan
+
+
+def _approve(plan: Plan, approved_by: StaffMember, now: datetime) -> None:
+    """The approval's writes, in its transaction: the draft is checked again
+    under its row lock (a second click, or a colleague, may have got there
+    first), the patient's approved plan is superseded and its bookings to come
+    follow the new version."""
+    if (
+        Plan.objects.select_for_update()
+        .filter(pk=plan.pk)
+        .values_list("status", flat=True)
+        .first()
+        != PlanStatus.DRAFT
+    ):
+        raise ApprovalRefused("Only a plan awaiting approval can be approved.")
+    earlier = list(
+        Plan.objects.select_for_update().filter(
+            patient=plan.patient, status=PlanStatus.APPROVED
+        )
+    )
+    Plan.objects.filter(pk__in=[p.pk for p in earlier]).update(
+        status=PlanStatus.SUPERSEDED
+    )
+    plan.status = PlanStatus.APPROVED
+    plan.approved_by = approved_by
+    plan.approved_at = now
+    plan.save(update_fields=["status", "approved_by", "approved_at"])
+    for superseded in earlier:
+        carry_bookings_over(superseded=superseded, approved=plan, by=approved_by)
+    messages.schedule_for_plan(plan=plan, now=now)
+    record_write(plan, AuditAction.UPDATE, by=approved_by)
 
 
 def is_physician(member: StaffMember, on: date) -> bool:

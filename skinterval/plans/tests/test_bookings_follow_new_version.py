@@ -16,9 +16,9 @@ from skinterval import testing as t
 from skinterval.appointments.models import AppointmentStatus
 from skinterval.appointments.services import cancel_appointment, mark_arrived
 from skinterval.audit.models import AuditEvent
-from skinterval.plans.models import PlanStatus
+from skinterval.plans.models import Plan, PlanStatus
 from skinterval.plans.replanning import accept_replan_proposal
-from skinterval.plans.services import approve_plan
+from skinterval.plans.services import ApprovalRefused, approve_plan
 from skinterval.plans.tests.replan_world import (
     FIRST_ON,
     at,
@@ -121,4 +121,16 @@ def test_a_patient_who_has_arrived_follows_the_new_version(replanned):
     approve_plan(plan=w.v2, approved_by=w.practitioner, now=NOW)
     w.booked.refresh_from_db()
     assert w.booked.status == AppointmentStatus.ARRIVED
+    assert w.booked.plan_session == w.v2.sessions.get(number=2)
+
+
+def test_a_draft_approved_meanwhile_is_not_approved_twice(replanned):
+    w = replanned
+    stale = Plan.objects.get(pk=w.v2.pk)  # read before a colleague approves it
+    approve_plan(plan=w.v2, approved_by=w.practitioner, now=NOW)
+    events = AuditEvent.objects.count()
+    with pytest.raises(ApprovalRefused, match="awaiting approval"):
+        approve_plan(plan=stale, approved_by=w.practitioner, now=NOW)
+    assert AuditEvent.objects.count() == events
+    w.booked.refresh_from_db()
     assert w.booked.plan_session == w.v2.sessions.get(number=2)
